@@ -1,0 +1,14 @@
+"""Template context every page needs: the clinic's name and phone, and the user's role."""
+
+from django.conf import settings
+
+from .roles import role_of
+
+
+def clinic(request):
+    user = getattr(request, "user", None)
+    return {
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "CLINIC_PHONE": settings.CLINIC_PHONE,
+        "staff_role": role_of(user) if user is not None else None,
+    }

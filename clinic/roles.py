@@ -1,0 +1,44 @@
+"""Staff roles (auth groups) and the permission each staff page checks."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+RECEPTION = "reception"
+PRACTITIONER = "practitioner"
+CLINIC_ADMIN = "clinic_admin"
+
+# Permission codenames live on intake.Case (see its Meta); roles are groups holding them,
+# created by intake/migrations/0002_roles.py.
+LOG_ENQUIRY = "intake.log_enquiry"
+VIEW_CLINICAL = "intake.view_clinical"
+TRIAGE = "intake.triage_case"
+MANAGE_CLINIC = "intake.manage_clinic"
+
+
+def require(perm):
+    """Login first (redirect to the login page), then the permission (403, never a leak)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def role_of(user):
+    """The highest role a staff user holds, for display."""
+    if not user.is_authenticated:
+        return None
+    names = {g.name for g in user.groups.all()}
+    for role in (CLINIC_ADMIN, PRACTITIONER, RECEPTION):
+        if role in names:
+            return role
+    return None

@@ -1,0 +1,1 @@
+"""Settings package: base, then one module per environment (local, test, production)."""

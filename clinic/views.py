@@ -1,0 +1,47 @@
+"""Project-wide views: home, health check, and the clear pages for refused requests."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health
+
+
+@require_GET
+def home(request):
+    return render(request, "home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    status = {"database": health.database_ok(), "broker": health.broker_ok()}
+    ok = all(status.values())
+    body = {name: "ok" if up else "unavailable" for name, up in status.items()}
+    body["status"] = "ok" if ok else "unavailable"
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+def rate_limited(request, exception=None):
+    return render(request, "errors/429.html", status=429)
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", status=500)

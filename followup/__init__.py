@@ -1,0 +1,1 @@
+"""Follow-up after recovery: scheduled reminders, check-ins and opt-outs."""

@@ -1,0 +1,1 @@
+"""Intake: patients, enquiries, cases, questionnaire responses and red-flag triage."""

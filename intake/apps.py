@@ -1,0 +1,8 @@
+"""App configuration for intake."""
+
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "intake"
+    verbose_name = "Intake and triage"

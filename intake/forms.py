@@ -1,0 +1,183 @@
+"""The questionnaire as Django forms: one public form, one for reception, same questions."""
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils import timezone
+
+from . import rules
+from .models import Enquiry
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+LEG_LABELS = {"none": "No", "one": "Yes, one leg", "both": "Yes, both legs"}
+
+CONSENT_WORDING = (
+    "I agree that the clinic may email me after I recover, to check how my back is and to "
+    "invite me to have the cause of my back pain assessed. I can stop these emails at any time."
+)
+
+
+def question_field(question, required=True):
+    """A form field for one fact of clinical.md; no answer is ever pre-selected."""
+    common = {"label": question.text, "help_text": question.help, "required": required}
+    match question.kind:
+        case "yesno":
+            return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+        case "leg":
+            choices = [(c, LEG_LABELS[c]) for c in rules.LEG_CHOICES]
+            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        case "date":
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        case "score":
+            return forms.IntegerField(min_value=0, max_value=10, **common)
+        case "weeks":
+            return forms.IntegerField(min_value=0, max_value=5200, **common)
+    raise ValueError(f"unknown question kind {question.kind!r}")
+
+
+def to_answer(question, value):
+    """The cleaned form value as the rules expect it (None when left empty)."""
+    if value in (None, ""):
+        return None
+    if question.kind == "yesno":
+        return value == "yes"
+    return value
+
+
+class QuestionsMixin:
+    """Adds every question of clinical.md to a form, and reads the answers back."""
+
+    questions_required = True
+
+    def add_questions(self):
+        for question in rules.QUESTIONS:
+            self.fields[question.id] = question_field(question, self.questions_required)
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data.get("date_of_birth")
+        if dob is None:
+            return dob
+        today = timezone.localdate()
+        if dob > today:
+            self.add_error("date_of_birth", "Date of birth cannot be in the future.")
+        elif dob < today - datetime.timedelta(days=366 * 120):
+            self.add_error("date_of_birth", "Please check the year of your date of birth.")
+        return dob
+
+    def answers(self):
+        return {q.id: to_answer(q, self.cleaned_data.get(q.id)) for q in rules.QUESTIONS}
+
+    def question_fieldsets(self):
+        for section_id, title in rules.SECTIONS:
+            ids = [q.id for q in rules.QUESTIONS if q.section == section_id]
+            yield Fieldset(title, *ids, css_class="mb-4")
+
+
+class ContactFields(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=32, help_text="A number we can call you on today.")
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if phone and not 7 <= len(digits) <= 15:
+            raise forms.ValidationError("Please enter a phone number of 7 to 15 digits.")
+        if any(not (c.isdigit() or c in " +-()") for c in phone):
+            raise forms.ValidationError("A phone number may contain digits, spaces, + - ( ) only.")
+        return phone
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class IntakeForm(QuestionsMixin, ContactFields):
+    """The public questionnaire: every fact required, consent its own unticked box."""
+
+    consent_followup = forms.BooleanField(required=False, label=CONSENT_WORDING)
+    # A field people never see; bots fill it in.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_questions()
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("About you", "first_name", "last_name", "email", "phone", css_class="mb-4"),
+            *self.question_fieldsets(),
+            Fieldset("Follow-up", "consent_followup", css_class="mb-4"),
+            Div("website", css_class="visually-hidden", aria_hidden="true"),
+            Submit("submit", "Send my answers", css_class="btn-lg w-100"),
+        )
+
+    @property
+    def is_bot(self):
+        return bool(self.data.get("website"))
+
+
+class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
+    """Reception logs an enquiry; the questionnaire is optional, but all or nothing."""
+
+    questions_required = False
+
+    source = forms.ChoiceField(choices=Enquiry.Source.choices)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        label="Reason for the enquiry",
+    )
+    fill_questionnaire = forms.BooleanField(
+        required=False, label="Fill in the questionnaire now, with the patient"
+    )
+    consent_followup = forms.BooleanField(
+        required=False, label=f"The patient agrees: “{CONSENT_WORDING}”"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = False
+        self.fields["phone"].required = False
+        self.fields["phone"].help_text = ""
+        self.add_questions()
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "Contact",
+                "first_name",
+                "last_name",
+                "phone",
+                "email",
+                "source",
+                "reason",
+                css_class="mb-4",
+            ),
+            "fill_questionnaire",
+            Div(
+                HTML(
+                    '<p class="text-body-secondary">Read each question to the patient as '
+                    "written. Every question needs an answer.</p>"
+                ),
+                *self.question_fieldsets(),
+                Fieldset("Follow-up", "consent_followup"),
+                css_id="questionnaire",
+            ),
+            Submit("submit", "Log enquiry", css_class="btn-lg"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone"):
+            self.add_error("phone", "Enter a phone number or an email address.")
+        if data.get("fill_questionnaire"):
+            for question in rules.QUESTIONS:
+                if question.id not in self.errors and data.get(question.id) in (None, ""):
+                    self.add_error(question.id, "This question needs an answer.")
+        return data
+
+    def answers(self):
+        return super().answers() if self.cleaned_data.get("fill_questionnaire") else None

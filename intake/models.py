@@ -1,0 +1,219 @@
+"""The intake records: who contacted the clinic, about which episode, what they answered."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from . import rules
+
+
+class Tier(models.IntegerChoices):
+    """Urgency tiers, stored as their rank so that ordering by the column is by urgency."""
+
+    EMERGENCY = rules.TIER_RANK["emergency"], "Emergency"
+    URGENT = rules.TIER_RANK["urgent"], "Urgent"
+    SOON = rules.TIER_RANK["soon"], "Soon"
+    ROUTINE = rules.TIER_RANK["routine"], "Routine"
+
+    @classmethod
+    def of(cls, key: str) -> "Tier":
+        return cls(rules.TIER_RANK[key])
+
+    @property
+    def key(self) -> str:
+        return rules.TIERS[self.value]
+
+
+class Patient(models.Model):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    # Stored lower-cased so that matching a returning patient is an index look-up.
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    phone_digits = models.CharField(max_length=32, blank=True, editable=False)
+    date_of_birth = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email"], name="patient_email", condition=~Q(email="")),
+            models.Index(
+                fields=["phone_digits", "date_of_birth"],
+                name="patient_phone_dob",
+                condition=~Q(phone_digits=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class Case(models.Model):
+    """An episode of care: from the first enquiry about it to discharge."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGED = "triaged", "Triaged"
+        BOOKED = "booked", "Booked"
+        IN_TREATMENT = "in_treatment", "In treatment"
+        RECOVERED = "recovered", "Recovered"
+        CLOSED = "closed", "Closed"
+        EMERGENCY_CARE = "emergency_care", "Sent to emergency care"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+    OPEN_STATUSES = (Status.NEW, Status.TRIAGED, Status.BOOKED, Status.IN_TREATMENT)
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # The rules' verdict; an override changes `urgency` only, never this.
+    computed_urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
+    urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
+    override_reason = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    screen_incomplete = models.BooleanField(default=False)
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.CharField(max_length=200, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [
+            ("log_enquiry", "Can log enquiries and see contact details, status and tier"),
+            ("view_clinical", "Can see clinical answers, flags and notes"),
+            ("triage_case", "Can triage and change cases"),
+            ("manage_clinic", "Can manage staff duty and clinic settings"),
+        ]
+        indexes = [
+            models.Index(fields=["urgency", "opened_at"], name="case_queue"),
+            models.Index(fields=["patient", "status"], name="case_patient_status"),
+        ]
+
+    def __str__(self):
+        return f"Case {self.pk}"
+
+    @property
+    def tier(self) -> Tier:
+        return Tier(self.urgency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Enquiry(models.Model):
+    class Source(models.TextChoices):
+        PHONE = "phone", "Phone"
+        WALK_IN = "walk_in", "Walk-in"
+        EMAIL = "email", "Email"
+        WEB = "web", "Web form"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="enquiries")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="enquiries")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reason = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "enquiries"
+        indexes = [models.Index(fields=["logged_by", "-created_at"], name="enquiry_logged_by")]
+
+
+class IntakeResponse(models.Model):
+    """One filled-in questionnaire, with the versions of the questions and of the rules."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="responses")
+    enquiry = models.ForeignKey(
+        Enquiry, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    # question id -> answer as JSON (yes/no as booleans, dates ISO); missing means unanswered.
+    answers = models.JSONField()
+    questionnaire_version = models.CharField(max_length=20)
+    ruleset_version = models.CharField(max_length=20)
+    urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
+    screen_incomplete = models.BooleanField()
+    assessed_on = models.DateField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_followup = models.BooleanField(default=False)
+    consent_wording = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def tier(self) -> Tier:
+        return Tier(self.urgency)
+
+
+class Flag(models.Model):
+    """A red flag a rule raised on a response: which rule, why, and on which answers."""
+
+    response = models.ForeignKey(IntakeResponse, on_delete=models.CASCADE, related_name="flags")
+    rule_id = models.CharField(max_length=40)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+    reason = models.TextField()
+    source = models.TextField()
+    facts = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["tier", "id"]
+
+
+class Alert(models.Model):
+    """An email to one practitioner about one response; the row outlives any broker outage."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
+    response = models.ForeignKey(IntakeResponse, on_delete=models.PROTECT, related_name="alerts")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "recipient"], name="alert_once_per_recipient"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="alert_unsent",
+                condition=Q(status__in=["pending", "sending"]),
+            )
+        ]
+
+
+class StaffProfile(models.Model):
+    """What the clinic knows about a staff user beyond auth: whether they are on duty."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    on_duty = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(auto_now=True)

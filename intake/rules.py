@@ -1,0 +1,593 @@
+"""Red-flag screening for back pain: the intake questions, the rules of clinical.md, and assess().
+
+Plain Python with no Django imports, so the rules can be read beside /work/shared/clinical.md
+and tested as tables. The software supports clinicians; a flag raises suspicion, it never
+diagnoses, and every flag names the answers that raised it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# Bump when a question or a rule changes; every stored response keeps the versions that judged it.
+RULESET_VERSION = "2026.11.1"
+QUESTIONNAIRE_VERSION = "2026.11.1"
+
+TIERS = ("emergency", "urgent", "soon", "routine")  # highest first
+TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
+
+LEG_CHOICES = ("none", "one", "both")
+MAX_PAIN_DURATION_WEEKS = 5200  # 100 years: anything larger is a typing mistake
+MIN_BIRTH_YEAR = 1900
+
+
+# --- The questions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str  # "date" | "yesno" | "leg" | "score" (0-10) | "weeks" (whole number >= 0)
+    text: str
+    red_flag: bool
+    help: str = ""
+    section: str = ""
+
+
+SECTIONS = (
+    ("about", "About you and your back pain"),
+    ("bladder_bowel", "Bladder, bowel and numbness"),
+    ("legs", "Your legs"),
+    ("how_it_started", "How the pain started"),
+    ("general_health", "Your general health"),
+    ("pattern", "The pattern of your pain"),
+)
+
+
+def _yesno(question_id: str, section: str, text: str, help: str = "") -> Question:
+    return Question(question_id, "yesno", text, red_flag=True, help=help, section=section)
+
+
+QUESTIONS = (
+    Question(
+        "date_of_birth",
+        "date",
+        "What is your date of birth?",
+        red_flag=False,
+        help="We use it to work out your age.",
+        section="about",
+    ),
+    _yesno("first_episode", "about", "Is this the first time you have had back pain?"),
+    Question(
+        "pain_score",
+        "score",
+        "How bad is your back pain right now, from 0 (no pain) to 10 (the worst pain you "
+        "can imagine)?",
+        red_flag=False,
+        section="about",
+    ),
+    Question(
+        "pain_duration_weeks",
+        "weeks",
+        "How many weeks ago did this episode of back pain start?",
+        red_flag=False,
+        help="Enter 0 if it started less than a week ago.",
+        section="about",
+    ),
+    _yesno(
+        "bladder_change",
+        "bladder_bowel",
+        "Have you noticed any new problem with your bladder or with passing urine (weeing)?",
+        "For example: trouble starting, stopping or controlling the flow of urine; less feeling "
+        "when you pass urine; not being able to tell whether your bladder is full; or leaking "
+        "urine.",
+    ),
+    _yesno(
+        "bowel_change",
+        "bladder_bowel",
+        "Have you noticed any new problem controlling your bowels?",
+        "For example: not being able to hold in a bowel movement (poo), leaking from your "
+        "bowel, or less feeling when you pass a motion.",
+    ),
+    _yesno(
+        "saddle_numbness",
+        "bladder_bowel",
+        "Do you have numbness or pins and needles between your legs or around your bottom?",
+        "This means your inner thighs, genitals, back passage or buttocks, including feeling "
+        "less, or something different, when you wipe after using the toilet.",
+    ),
+    _yesno(
+        "sexual_change",
+        "bladder_bowel",
+        "Have you noticed any new change in your sexual function or genital feeling?",
+        "For example: a change in getting an erection or in ejaculating, or less feeling in "
+        "your genitals during sex.",
+    ),
+    Question(
+        "leg_symptoms",
+        "leg",
+        "Do you have pain, pins and needles or numbness going down into a leg?",
+        red_flag=True,
+        help="Tell us whether it is in one leg, both legs, or neither.",
+        section="legs",
+    ),
+    Question(
+        "leg_weakness",
+        "leg",
+        "Does a leg feel weak?",
+        red_flag=True,
+        help="For example your foot catches or drags when you walk, or your leg gives way. "
+        "Tell us whether it is one leg, both legs, or neither.",
+        section="legs",
+    ),
+    _yesno(
+        "weakness_worsening",
+        "legs",
+        "Is the weakness in your leg getting worse, or is walking getting harder?",
+        "Answer no if your legs are not weak.",
+    ),
+    _yesno(
+        "major_trauma",
+        "how_it_started",
+        "Did your back pain start after a major accident?",
+        "For example a road traffic collision or a fall from a height.",
+    ),
+    _yesno(
+        "minor_trauma",
+        "how_it_started",
+        "Did your back pain start after a minor fall or after lifting something?",
+    ),
+    _yesno(
+        "osteoporosis_or_steroids",
+        "general_health",
+        "Have you been told you have osteoporosis (thin bones), or do you take steroid tablets "
+        "long term?",
+        "Steroid tablets such as prednisolone, taken for three months or more.",
+    ),
+    _yesno("chest_pain", "general_health", "Do you have chest pain as well as your back pain?"),
+    _yesno(
+        "abdominal_pain_or_fainting",
+        "general_health",
+        "Do you have pain in your tummy or side, have you fainted, or can you feel a pulsing "
+        "in your tummy?",
+    ),
+    _yesno("cancer_history", "general_health", "Have you ever had cancer?"),
+    _yesno(
+        "fever",
+        "general_health",
+        "Have you had a fever, chills or night sweats?",
+        "A high temperature, shivering, or sweating so much at night that your bedclothes get wet.",
+    ),
+    _yesno(
+        "infection_risk",
+        "general_health",
+        "Is your immune system weakened, do you inject drugs, or have you recently had a "
+        "bacterial infection?",
+        "A weakened immune system can come from an illness or from medicines such as "
+        "chemotherapy or long-term steroids. A recent bacterial infection includes a urine "
+        "infection.",
+    ),
+    _yesno("weight_loss", "general_health", "Have you lost weight without trying to?"),
+    _yesno(
+        "night_pain",
+        "pattern",
+        "Do you have constant pain at night that stops you sleeping and does not ease when you "
+        "rest?",
+    ),
+    _yesno(
+        "morning_stiffness",
+        "pattern",
+        "Is your back stiff in the morning for more than 30 minutes?",
+    ),
+    _yesno(
+        "better_with_movement",
+        "pattern",
+        "Does your back pain ease when you move about, and get worse when you rest?",
+    ),
+)
+QUESTIONS_BY_ID = {q.id: q for q in QUESTIONS}
+
+
+# --- The rules -----------------------------------------------------------------------------
+
+
+def age_on(dob: date, on: date) -> int:
+    """Whole years of age on the day `on`; someone born on 29 February ages on 1 March."""
+    if dob > on:
+        raise ValueError(f"date of birth {dob.isoformat()} is after {on.isoformat()}")
+    not_had_birthday_yet = (on.month, on.day) < (dob.month, dob.day)
+    return on.year - dob.year - not_had_birthday_yet
+
+
+class Facts:
+    """One response's answers as a rule reads them, for one rule.
+
+    Every check is false when its fact is unanswered. Checks that come out true are noted,
+    so a fired flag can name the answers that raised it; `any_of` (not `or`) runs every
+    check, so all the true answers are named, not only the first.
+    """
+
+    def __init__(self, answers: Mapping[str, object], on: date, readable: tuple[str, ...]):
+        self._answers = answers
+        self._on = on
+        self._readable = readable
+        self.hits: set[str] = set()
+
+    def _get(self, question_id: str) -> object:
+        if question_id not in self._readable:
+            # The rule's `facts` must list what it reads, or staff would see the wrong answers.
+            raise LookupError(f"rule reads {question_id!r} without declaring it")
+        return self._answers.get(question_id)
+
+    def _note(self, question_id: str, result: bool) -> bool:
+        if result:
+            self.hits.add(question_id)
+        return result
+
+    def yes(self, question_id: str) -> bool:
+        return self._note(question_id, self._get(question_id) is True)
+
+    def is_(self, question_id: str, *values: str) -> bool:
+        value = self._get(question_id)
+        return self._note(question_id, value is not None and value in values)
+
+    def more_than(self, question_id: str, number: int) -> bool:
+        value = self._get(question_id)
+        return self._note(question_id, value is not None and value > number)
+
+    @property
+    def age(self) -> int | None:
+        dob = self._get("date_of_birth")
+        return None if dob is None else age_on(dob, self._on)
+
+    def age_over(self, years: int) -> bool:
+        return self._note("date_of_birth", self.age is not None and self.age > years)
+
+    def age_under(self, years: int) -> bool:
+        return self._note("date_of_birth", self.age is not None and self.age < years)
+
+
+def any_of(*checks: bool) -> bool:
+    return any(checks)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    tier: str
+    reason: str  # plain words for staff: why this answer matters
+    suggests: str
+    source: str
+    facts: tuple[str, ...]  # every question id the condition reads
+    condition: Callable[[Facts], bool]
+
+
+CES_SOURCE = "CES warning card (Greenhalgh, Mercer, Finucane, Selfe); GIRFT CES pathway"
+
+RULES = (
+    Rule(
+        "ces_bladder",
+        "emergency",
+        "New bladder problems can be a sign of cauda equina syndrome (CES).",
+        "cauda equina syndrome (CES)",
+        f"{CES_SOURCE}; the seed article",
+        ("bladder_change",),
+        lambda f: f.yes("bladder_change"),
+    ),
+    Rule(
+        "ces_bowel",
+        "emergency",
+        "New loss of bowel control or feeling can be a sign of cauda equina syndrome (CES).",
+        "CES",
+        f"{CES_SOURCE}; the seed article (loss of bowel or bladder control means A&E at once)",
+        ("bowel_change",),
+        lambda f: f.yes("bowel_change"),
+    ),
+    Rule(
+        "ces_saddle",
+        "emergency",
+        "Numbness between the legs or around the back passage (saddle area) can be a sign of "
+        "cauda equina syndrome (CES).",
+        "CES",
+        f"{CES_SOURCE}; the seed article",
+        ("saddle_numbness",),
+        lambda f: f.yes("saddle_numbness"),
+    ),
+    Rule(
+        "ces_sexual",
+        "emergency",
+        "A new change in sexual function or genital feeling can be a sign of cauda equina "
+        "syndrome (CES).",
+        "CES",
+        f"{CES_SOURCE}; the seed article",
+        ("sexual_change",),
+        lambda f: f.yes("sexual_change"),
+    ),
+    Rule(
+        "bilateral_leg",
+        "emergency",
+        "Symptoms or weakness in both legs can be a sign of cauda equina syndrome (CES).",
+        "suspected CES",
+        "NHS advice; GIRFT pathway (CSP summary); NHS Lothian",
+        ("leg_symptoms", "leg_weakness"),
+        lambda f: any_of(f.is_("leg_symptoms", "both"), f.is_("leg_weakness", "both")),
+    ),
+    Rule(
+        "progressive_weakness",
+        "emergency",
+        "Leg weakness that is getting worse can mean cauda equina syndrome or spinal cord "
+        "compression.",
+        "CES or cord compression",
+        "CKS; G-care",
+        ("leg_weakness", "weakness_worsening"),
+        lambda f: f.is_("leg_weakness", "one", "both") and f.yes("weakness_worsening"),
+    ),
+    Rule(
+        "major_trauma",
+        "emergency",
+        "Back pain that started after major trauma may mean a spinal fracture.",
+        "fracture",
+        "NHS advice",
+        ("major_trauma",),
+        lambda f: f.yes("major_trauma"),
+    ),
+    Rule(
+        "chest_pain",
+        "emergency",
+        "Chest pain together with back pain may have a heart or other serious cause.",
+        "cardiac or other cause",
+        "NHS advice",
+        ("chest_pain",),
+        lambda f: f.yes("chest_pain"),
+    ),
+    Rule(
+        "aaa",
+        "emergency",
+        "Over 50, abdominal or side pain, fainting or a pulsing abdomen can be a sign of an "
+        "abdominal aortic aneurysm (AAA).",
+        "abdominal aortic aneurysm",
+        "BMJ Best Practice (AAA)",
+        ("date_of_birth", "abdominal_pain_or_fainting"),
+        lambda f: f.age_over(50) and f.yes("abdominal_pain_or_fainting"),
+    ),
+    Rule(
+        "cancer_neuro",
+        "emergency",
+        "Past cancer with leg, bladder or bowel symptoms can mean metastatic spinal cord "
+        "compression.",
+        "metastatic spinal cord compression",
+        "NICE CG75 / NG234",
+        ("cancer_history", "leg_symptoms", "leg_weakness", "bladder_change", "bowel_change"),
+        lambda f: (
+            f.yes("cancer_history")
+            and any_of(
+                f.is_("leg_symptoms", "one", "both"),
+                f.is_("leg_weakness", "one", "both"),
+                f.yes("bladder_change"),
+                f.yes("bowel_change"),
+            )
+        ),
+    ),
+    Rule(
+        "unilateral_weakness",
+        "urgent",
+        "New weakness in one leg can mean a nerve root is compromised.",
+        "nerve-root compromise",
+        "regional NHS pathways; NHS Lothian",
+        ("leg_weakness",),
+        lambda f: f.is_("leg_weakness", "one"),
+    ),
+    Rule(
+        "cancer_history",
+        "urgent",
+        "A history of cancer raises the chance that back pain comes from spinal metastases.",
+        "spinal metastases",
+        "NICE CG75 / NG234; CKS",
+        ("cancer_history",),
+        lambda f: f.yes("cancer_history"),
+    ),
+    Rule(
+        "infection",
+        "urgent",
+        "Fever, chills, night sweats or a raised infection risk can point to a spinal infection.",
+        "spinal infection",
+        "G-care; regional pathways",
+        ("fever", "infection_risk"),
+        lambda f: any_of(f.yes("fever"), f.yes("infection_risk")),
+    ),
+    Rule(
+        "weight_loss",
+        "urgent",
+        "Weight loss without trying can be a sign of cancer.",
+        "possible cancer",
+        "G-care; CKS",
+        ("weight_loss",),
+        lambda f: f.yes("weight_loss"),
+    ),
+    Rule(
+        "radicular",
+        "soon",
+        "Pain, pins and needles or numbness down one leg suggests a nerve is involved (sciatica).",
+        "sciatica, nerve involvement",
+        "NICE NG59; the seed article",
+        ("leg_symptoms",),
+        lambda f: f.is_("leg_symptoms", "one"),
+    ),
+    Rule(
+        "night_pain",
+        "soon",
+        "Constant night pain that rest does not ease can have a serious cause.",
+        "possible serious cause",
+        "NHS advice; G-care",
+        ("night_pain",),
+        lambda f: f.yes("night_pain"),
+    ),
+    Rule(
+        "fragility",
+        "soon",
+        "A minor fall or lift with osteoporosis or long-term steroids can cause a fragility "
+        "fracture.",
+        "fragility fracture",
+        "G-care",
+        ("minor_trauma", "osteoporosis_or_steroids"),
+        lambda f: f.yes("minor_trauma") and f.yes("osteoporosis_or_steroids"),
+    ),
+    Rule(
+        "age",
+        "soon",
+        "A first episode of back pain under 20 or over 50 raises suspicion of a serious cause.",
+        "raised suspicion of a serious cause",
+        "G-care; CKS",
+        ("first_episode", "date_of_birth"),
+        lambda f: f.yes("first_episode") and any_of(f.age_under(20), f.age_over(50)),
+    ),
+    Rule(
+        "inflammatory",
+        "soon",
+        "Under 45, pain for over 12 weeks, long morning stiffness and pain eased by movement "
+        "can mean axial spondyloarthritis.",
+        "axial spondyloarthritis",
+        "NICE NG65 criteria",
+        ("date_of_birth", "pain_duration_weeks", "morning_stiffness", "better_with_movement"),
+        lambda f: (
+            f.age_under(45)
+            and f.more_than("pain_duration_weeks", 12)
+            and f.yes("morning_stiffness")
+            and f.yes("better_with_movement")
+        ),
+    ),
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+# Facts the red-flag screen depends on: unanswered, the verdict may be missing a flag.
+SCREEN_FACTS = frozenset(fact for rule in RULES for fact in rule.facts)
+
+
+# --- Assessment ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FiredFlag:
+    id: str
+    tier: str
+    reason: str
+    source: str
+    facts: tuple[str, ...]  # the answers that raised it, in questionnaire order
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "tier": self.tier, "reason": self.reason, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    urgency: str
+    flags: tuple[FiredFlag, ...]
+    unanswered: tuple[str, ...]
+    ruleset_version: str
+
+    @property
+    def screen_incomplete(self) -> bool:
+        """Unanswered screen facts are never taken as "no": staff must complete them."""
+        return any(question_id in SCREEN_FACTS for question_id in self.unanswered)
+
+    def as_dict(self) -> dict:
+        return {
+            "urgency": self.urgency,
+            "flags": [flag.as_dict() for flag in self.flags],
+            "unanswered": list(self.unanswered),
+        }
+
+
+class AnswerError(ValueError):
+    """An answer the rules cannot read; `question_id` is None when the whole input is wrong."""
+
+    def __init__(self, question_id: str | None, message: str):
+        super().__init__(message)
+        self.question_id = question_id
+        self.message = message
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _clean_date(question_id: str, value: object) -> date:
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise AnswerError(question_id, f"{question_id} is not a real date: {value}") from None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise AnswerError(question_id, f"{question_id} must be a date written YYYY-MM-DD")
+    if value.year < MIN_BIRTH_YEAR:
+        raise AnswerError(question_id, f"{question_id} must be in {MIN_BIRTH_YEAR} or later")
+    return value
+
+
+def _clean_one(question: Question, value: object) -> object:
+    qid = question.id
+    match question.kind:
+        case "yesno":
+            if type(value) is not bool:
+                raise AnswerError(qid, f"{qid} must be true or false")
+        case "leg":
+            if not (isinstance(value, str) and value in LEG_CHOICES):
+                raise AnswerError(qid, f'{qid} must be "none", "one" or "both"')
+        case "score":
+            # type() not isinstance(): True is an int in Python, but not a pain score.
+            if type(value) is not int or not 0 <= value <= 10:
+                raise AnswerError(qid, f"{qid} must be a whole number from 0 to 10")
+        case "weeks":
+            if type(value) is not int or not 0 <= value <= MAX_PAIN_DURATION_WEEKS:
+                raise AnswerError(
+                    qid, f"{qid} must be a whole number from 0 to {MAX_PAIN_DURATION_WEEKS}"
+                )
+        case "date":
+            value = _clean_date(qid, value)
+        case _:
+            raise AssertionError(f"unknown question kind {question.kind!r}")
+    return value
+
+
+def clean_answers(raw: Mapping[str, object]) -> dict[str, object]:
+    """Check JSON-style answers and return them as Python values; None means unanswered.
+
+    Raises AnswerError for an unknown question id or a value of the wrong type or range.
+    Whether a date of birth is in the future is for assess(), which knows the day.
+    """
+    if not isinstance(raw, Mapping):
+        raise AnswerError(None, "answers must be an object of question id to answer")
+    for question_id in raw:
+        if question_id not in QUESTIONS_BY_ID:
+            raise AnswerError(question_id, f"unknown question id: {question_id!r}")
+    return {q.id: _clean_one(q, raw[q.id]) for q in QUESTIONS if raw.get(q.id) is not None}
+
+
+def assess(answers: Mapping[str, object], on: date) -> Assessment:
+    """Run every rule on the answers, with age taken on the day `on`.
+
+    A condition on an unanswered fact is false; unanswered facts are listed, never taken as
+    "no". The answers are checked again here, so a malformed value raises AnswerError
+    instead of silently reading as "no".
+    """
+    answers = clean_answers(answers)
+    dob = answers.get("date_of_birth")
+    if dob is not None and dob > on:
+        raise AnswerError("date_of_birth", f"date_of_birth is after the day of assessment ({on})")
+
+    flags = []
+    for rule in RULES:
+        facts = Facts(answers, on, rule.facts)
+        if rule.condition(facts):
+            named = tuple(q.id for q in QUESTIONS if q.id in facts.hits)
+            flags.append(FiredFlag(rule.id, rule.tier, rule.reason, rule.source, named))
+    flags.sort(key=lambda flag: TIER_RANK[flag.tier])  # stable: rule order within a tier
+
+    return Assessment(
+        urgency=flags[0].tier if flags else "routine",
+        flags=tuple(flags),
+        unanswered=tuple(q.id for q in QUESTIONS if answers.get(q.id) is None),
+        ruleset_version=RULESET_VERSION,
+    )

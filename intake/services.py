@@ -1,0 +1,189 @@
+"""Recording an enquiry: one path for the public form, reception and the demo seed."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import alerts, rules
+from .models import Case, Enquiry, Flag, IntakeResponse, Patient, Tier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Contact:
+    first_name: str
+    last_name: str
+    email: str = ""
+    phone: str = ""
+    date_of_birth: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    enquiry: Enquiry
+    case: Case
+    response: IntakeResponse | None
+    assessment: rules.Assessment | None
+
+
+def phone_digits(phone: str) -> str:
+    digits = "".join(c for c in phone if c.isdigit())
+    # A UK number written +44 7700 ... and 07700 ... is the same number.
+    if digits.startswith("44") and len(digits) > 10:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def match_patient(contact: Contact) -> tuple[Patient, str]:
+    """The existing patient this contact is, or a new one; and why the case needs review, if so.
+
+    Same email, or same phone and date of birth, is the same patient. Same email with another
+    name or birth date is attached but not trusted: the case is marked for review.
+    """
+    email = contact.email.strip().lower()
+    digits = phone_digits(contact.phone)
+    patient = None
+    if email:
+        patient = Patient.objects.filter(email=email).order_by("id").first()
+    if patient is None and digits and contact.date_of_birth:
+        patient = (
+            Patient.objects.filter(phone_digits=digits, date_of_birth=contact.date_of_birth)
+            .order_by("id")
+            .first()
+        )
+    if patient is None:
+        patient = Patient.objects.create(
+            first_name=contact.first_name.strip(),
+            last_name=contact.last_name.strip(),
+            email=email,
+            phone=contact.phone.strip(),
+            phone_digits=digits,
+            date_of_birth=contact.date_of_birth,
+        )
+        return patient, ""
+
+    differences = []
+    same_name = (patient.first_name.casefold(), patient.last_name.casefold()) == (
+        contact.first_name.strip().casefold(),
+        contact.last_name.strip().casefold(),
+    )
+    if not same_name:
+        differences.append("name")
+    if contact.date_of_birth and patient.date_of_birth not in (None, contact.date_of_birth):
+        differences.append("date of birth")
+    fill = {}
+    if not patient.email and email:
+        fill["email"] = email
+    if not patient.phone and contact.phone:
+        fill.update(phone=contact.phone.strip(), phone_digits=digits)
+    if not patient.date_of_birth and contact.date_of_birth:
+        fill["date_of_birth"] = contact.date_of_birth
+    if fill:
+        Patient.objects.filter(pk=patient.pk).update(**fill)
+    review = ""
+    if differences:
+        differ = " and ".join(differences)
+        review = f"Matched an existing patient by contact details, but the {differ} differ."
+    return patient, review
+
+
+def _answers_as_json(answers):
+    return {
+        qid: value.isoformat() if isinstance(value, datetime.date) else value
+        for qid, value in answers.items()
+        if value is not None
+    }
+
+
+@transaction.atomic
+def record_enquiry(
+    *,
+    contact: Contact,
+    source: str,
+    reason: str = "",
+    answers: dict | None = None,
+    consent_followup: bool = False,
+    consent_wording: str = "",
+    logged_by=None,
+    on: datetime.date | None = None,
+) -> Recorded:
+    """Save who called and what they answered, judge the answers, and queue the alerts.
+
+    Everything is committed before any alert is handed to the broker, so a broker outage
+    never costs a submission; alerts wait as rows until they can be sent.
+    """
+    on = on or timezone.localdate()
+    patient, review_reason = match_patient(contact)
+    assessment = rules.assess(answers, on) if answers is not None else None
+
+    case = (
+        Case.objects.select_for_update()
+        .filter(patient=patient, status__in=Case.OPEN_STATUSES)
+        .order_by("-opened_at")
+        .first()
+    )
+    tier = Tier.of(assessment.urgency) if assessment else Tier.ROUTINE
+    if case is None:
+        case = Case.objects.create(
+            patient=patient,
+            computed_urgency=tier,
+            urgency=tier,
+            screen_incomplete=assessment is None or assessment.screen_incomplete,
+            needs_review=bool(review_reason),
+            review_reason=review_reason,
+        )
+    else:
+        # A new answer never quietly lowers an open case's urgency: a person does that.
+        changes = {}
+        if tier < case.computed_urgency:
+            changes["computed_urgency"] = tier
+            if not case.overridden_at or tier < case.urgency:
+                changes["urgency"] = tier
+            if tier == Tier.EMERGENCY:
+                changes.update(acknowledged_at=None, acknowledged_by=None)
+        if assessment is not None:
+            changes["screen_incomplete"] = assessment.screen_incomplete
+        if review_reason:
+            changes.update(needs_review=True, review_reason=review_reason)
+        for field, value in changes.items():
+            setattr(case, field, value)
+        if changes:
+            case.save(update_fields=[*changes, "updated_at"])
+
+    enquiry = Enquiry.objects.create(
+        patient=patient, case=case, source=source, reason=reason.strip(), logged_by=logged_by
+    )
+    response = None
+    if assessment is not None:
+        response = IntakeResponse.objects.create(
+            case=case,
+            enquiry=enquiry,
+            answers=_answers_as_json(answers),
+            questionnaire_version=rules.QUESTIONNAIRE_VERSION,
+            ruleset_version=assessment.ruleset_version,
+            urgency=tier,
+            screen_incomplete=assessment.screen_incomplete,
+            assessed_on=on,
+            entered_by=logged_by,
+            consent_followup=consent_followup,
+            consent_wording=consent_wording if consent_followup else "",
+        )
+        Flag.objects.bulk_create(
+            Flag(
+                response=response,
+                rule_id=flag.id,
+                tier=Tier.of(flag.tier),
+                reason=flag.reason,
+                source=flag.source,
+                facts=list(flag.facts),
+            )
+            for flag in assessment.flags
+        )
+        if tier <= Tier.URGENT:
+            alerts.raise_alerts(case, response)
+    log.info("enquiry %s recorded on case %s (source %s)", enquiry.pk, case.pk, source)
+    return Recorded(enquiry=enquiry, case=case, response=response, assessment=assessment)

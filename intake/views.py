@@ -1,0 +1,152 @@
+"""Intake pages: the public questionnaire, its confirmation, and reception's enquiry form."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from clinic import roles
+
+from . import rules
+from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm
+from .models import Case, Enquiry, Flag, IntakeResponse, StaffProfile
+from .services import Contact, record_enquiry
+
+CONFIRMATION_SALT = "intake.confirmation"
+CONFIRMATION_MAX_AGE = 24 * 60 * 60
+
+
+def contact_from(form):
+    data = form.cleaned_data
+    return Contact(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data.get("email") or "",
+        phone=data.get("phone") or "",
+        date_of_birth=data.get("date_of_birth"),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def intake_form(request):
+    if request.method != "POST":
+        return render(request, "intake/form.html", {"form": IntakeForm()})
+    form = IntakeForm(request.POST)
+    if form.is_bot:
+        return render(request, "errors/400.html", status=400)
+    if is_ratelimited(
+        request, group="intake", key="ip", rate=settings.INTAKE_RATE, method="POST", increment=True
+    ):
+        return render(request, "intake/form.html", {"form": form, "limited": True}, status=429)
+    if not form.is_valid():
+        return render(request, "intake/form.html", {"form": form}, status=400)
+    recorded = record_enquiry(
+        contact=contact_from(form),
+        source=Enquiry.Source.WEB,
+        answers=form.answers(),
+        consent_followup=form.cleaned_data["consent_followup"],
+        consent_wording=CONSENT_WORDING,
+    )
+    token = signing.dumps(recorded.response.pk, salt=CONFIRMATION_SALT)
+    return redirect("intake_done", token=token)
+
+
+@never_cache
+def intake_done(request, token):
+    try:
+        response_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return render(request, "intake/link_expired.html", status=404)
+    response = get_object_or_404(IntakeResponse, pk=response_id)
+    return render(request, "intake/done.html", {"tier": response.tier.key})
+
+
+@never_cache
+@roles.require(roles.LOG_ENQUIRY)
+@require_http_methods(["GET", "POST"])
+def enquiry_new(request):
+    form = ReceptionEnquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        recorded = record_enquiry(
+            contact=contact_from(form),
+            source=form.cleaned_data["source"],
+            reason=form.cleaned_data["reason"],
+            answers=answers,
+            consent_followup=answers is not None and form.cleaned_data["consent_followup"],
+            consent_wording=CONSENT_WORDING,
+            logged_by=request.user,
+        )
+        return redirect("enquiry_done", pk=recorded.enquiry.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "intake/enquiry_form.html", {"form": form}, status=status)
+
+
+@never_cache
+@roles.require(roles.LOG_ENQUIRY)
+def enquiry_done(request, pk):
+    enquiry = get_object_or_404(
+        Enquiry.objects.select_related("case", "patient"), pk=pk, logged_by=request.user
+    )
+    has_response = enquiry.responses.exists()
+    return render(
+        request,
+        "intake/enquiry_done.html",
+        {"enquiry": enquiry, "tier": enquiry.case.tier.key if has_response else None},
+    )
+
+
+@never_cache
+@roles.require(roles.VIEW_CLINICAL)
+def case_detail(request, pk):
+    case = get_object_or_404(Case.objects.select_related("patient"), pk=pk)
+    responses = case.responses.order_by("-submitted_at").prefetch_related(
+        Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
+    )
+    shown = []
+    for response in responses:
+        by_fact = {}
+        for flag in response.flags.all():
+            for fact in flag.facts:
+                by_fact.setdefault(fact, []).append(flag)
+        sections = [
+            (
+                title,
+                [
+                    (q, response.answers.get(q.id), by_fact.get(q.id, []))
+                    for q in rules.QUESTIONS
+                    if q.section == section_id
+                ],
+            )
+            for section_id, title in rules.SECTIONS
+        ]
+        shown.append((response, sections))
+    return render(request, "intake/case_detail.html", {"case": case, "responses": shown})
+
+
+@never_cache
+@roles.require(roles.MANAGE_CLINIC)
+@require_http_methods(["GET", "POST"])
+def duty_rota(request):
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[roles.PRACTITIONER, roles.CLINIC_ADMIN])
+        .distinct()
+        .order_by("username")
+    )
+    if request.method == "POST":
+        on_duty = set(request.POST.getlist("on_duty"))
+        for user in staff:
+            StaffProfile.objects.update_or_create(
+                user=user, defaults={"on_duty": str(user.pk) in on_duty}
+            )
+        return redirect("duty_rota")
+    duty = set(
+        StaffProfile.objects.filter(on_duty=True, user__in=staff).values_list("user_id", flat=True)
+    )
+    return render(request, "intake/duty_rota.html", {"staff": [(u, u.pk in duty) for u in staff]})

@@ -57,7 +57,7 @@ def raise_alerts(case: Case, response: IntakeResponse) -> list[int]:
     ids = [row.pk for row in rows]
     if not ids:
         log.error("case %s needs an alert but no practitioner has an email address", case.pk)
-    transaction.on_commit(lambda: enqueue(ids))
+    transaction.on_commit(lambda: enqueue(ids), robust=True)
     return ids
 
 

@@ -5,6 +5,7 @@ import pytest
 from clinic import roles
 
 from .factories import staff
+from .realservices import smtp_down, smtp_server, spare_redis  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -251,6 +251,7 @@ class Facts:
 
 
 def any_of(*checks: bool) -> bool:
+    """Either-or for conditions; unlike `or`, every check has run, so each true one is named."""
     return any(checks)
 
 

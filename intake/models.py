@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value, When
+from django.db.models import Case as CaseWhen
+
+from django.utils import timezone
 
 from . import rules
 
@@ -32,6 +35,8 @@ class Patient(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     phone_digits = models.CharField(max_length=32, blank=True, editable=False)
     date_of_birth = models.DateField(null=True, blank=True)
+    # Lower-cased name, email and phone digits: what staff search, under a trigram index.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -51,6 +56,15 @@ class Patient(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
 
+    def make_search_text(self):
+        return " ".join([self.first_name, self.last_name, self.email, self.phone_digits]).casefold()
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.make_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
 
 class Case(models.Model):
     """An episode of care: from the first enquiry about it to discharge."""
@@ -69,6 +83,8 @@ class Case(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # How the first enquiry about this episode reached the clinic.
+    source = models.CharField(max_length=10, default="web")
     # The rules' verdict; an override changes `urgency` only, never this.
     computed_urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
     urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
@@ -84,8 +100,25 @@ class Case(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # When the tier's target falls due (acknowledge, contact) and when it was met.
+    target_due_at = models.DateTimeField(null=True, blank=True)
+    target_met_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency: every change bumps it; a change made on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    opened_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The queue's order: unacknowledged emergencies first (0), then by tier (1..4).
+    queue_rank = models.GeneratedField(
+        expression=CaseWhen(
+            When(Q(urgency=0, acknowledged_at__isnull=True), then=Value(0)),
+            default=F("urgency") + 1,
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         permissions = [
@@ -95,8 +128,11 @@ class Case(models.Model):
             ("manage_clinic", "Can manage staff duty and clinic settings"),
         ]
         indexes = [
-            models.Index(fields=["urgency", "opened_at"], name="case_queue"),
+            models.Index(fields=["queue_rank", "opened_at", "id"], name="case_queue"),
             models.Index(fields=["patient", "status"], name="case_patient_status"),
+            models.Index(fields=["status", "queue_rank", "opened_at"], name="case_status_queue"),
+            models.Index(fields=["assigned_to", "queue_rank", "opened_at"], name="case_assigned"),
+            models.Index(fields=["opened_at"], name="case_opened"),
         ]
 
     def __str__(self):
@@ -217,3 +253,53 @@ class StaffProfile(models.Model):
     )
     on_duty = models.BooleanField(default=False)
     changed_at = models.DateTimeField(auto_now=True)
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: what happened, who did it, and when."""
+
+    class Kind(models.TextChoices):
+        ENQUIRY = "enquiry", "Enquiry"
+        RESPONSE = "response", "Questionnaire"
+        ALERT = "alert", "Alert sent"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        ASSIGNED = "assigned", "Assigned"
+        STATUS = "status", "Status changed"
+        OVERRIDE = "override", "Urgency overridden"
+        NOTE = "note", "Note"
+        CONTACT = "contact", "Contact attempt"
+        FOLLOWUP = "followup", "Follow-up"
+        CHECKIN = "checkin", "Check-in"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Short and structured (old/new status, outcome, assignee); `text` holds a note or reason.
+    data = models.JSONField(default=dict, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
+
+
+class TriageTargets(models.Model):
+    """How soon each tier must be answered; one row, edited by clinic admins."""
+
+    emergency_ack_minutes = models.PositiveIntegerField(default=15)
+    urgent_working_days = models.PositiveSmallIntegerField(
+        default=0, help_text="0 means by the end of the working day the case arrived."
+    )
+    soon_working_days = models.PositiveSmallIntegerField(default=2)
+    routine_working_days = models.PositiveSmallIntegerField(default=5)
+    working_day_ends_hour = models.PositiveSmallIntegerField(default=18)
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    @classmethod
+    def current(cls) -> "TriageTargets":
+        return cls.objects.order_by("pk").first() or cls()

@@ -83,7 +83,9 @@ def match_patient(contact: Contact) -> tuple[Patient, str]:
     if not patient.date_of_birth and contact.date_of_birth:
         fill["date_of_birth"] = contact.date_of_birth
     if fill:
-        Patient.objects.filter(pk=patient.pk).update(**fill)
+        for field, value in fill.items():
+            setattr(patient, field, value)
+        patient.save(update_fields=list(fill))
     review = ""
     if differences:
         differ = " and ".join(differences)
@@ -130,6 +132,7 @@ def record_enquiry(
     if case is None:
         case = Case.objects.create(
             patient=patient,
+            source=source,
             computed_urgency=tier,
             urgency=tier,
             screen_incomplete=assessment is None or assessment.screen_incomplete,

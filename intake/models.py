@@ -2,9 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value, When
 from django.db.models import Case as CaseWhen
-
+from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
 from . import rules

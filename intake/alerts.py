@@ -20,7 +20,7 @@ from django.utils import timezone
 from clinic import roles
 from clinic.emails import make_message
 
-from .models import Alert, Case, IntakeResponse, Tier
+from .models import Alert, Case, CaseEvent, IntakeResponse, Tier
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,13 @@ def deliver(alert_id) -> bool:
         )
         log.warning("alert %s not sent (%s); retry in %s", alert_id, type(exc).__name__, delay)
         return False
-    Alert.objects.filter(pk=alert_id).update(
-        status=Alert.Status.SENT, sent_at=timezone.now(), last_error=""
+    now = timezone.now()
+    Alert.objects.filter(pk=alert_id).update(status=Alert.Status.SENT, sent_at=now, last_error="")
+    CaseEvent.objects.create(
+        case_id=alert.case_id,
+        kind=CaseEvent.Kind.ALERT,
+        at=now,
+        data={"to": alert.recipient.get_username(), "tier": Tier(alert.tier).key},
     )
     log.info("alert %s sent", alert_id)
     return True

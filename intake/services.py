@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from . import alerts, rules
-from .models import Case, Enquiry, Flag, IntakeResponse, Patient, Tier
+from . import alerts, rules, targets
+from .models import Case, CaseEvent, Enquiry, Flag, IntakeResponse, Patient, Tier, TriageTargets
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,12 @@ class Recorded:
 
 def phone_digits(phone: str) -> str:
     digits = "".join(c for c in phone if c.isdigit())
-    # A UK number written +44 7700 ... and 07700 ... is the same number.
+    # 0044 ... is +44 ...: the international prefix is not part of the number.
+    if digits.startswith("00"):
+        digits = digits[2:]
+    # A UK number written +44 7700 ..., +44 (0)7700 ... and 07700 ... is the same number.
     if digits.startswith("44") and len(digits) > 10:
-        digits = "0" + digits[2:]
+        digits = "0" + digits[2:].removeprefix("0")
     return digits
 
 
@@ -89,7 +92,8 @@ def match_patient(contact: Contact) -> tuple[Patient, str]:
     review = ""
     if differences:
         differ = " and ".join(differences)
-        review = f"Matched an existing patient by contact details, but the {differ} differ."
+        verb = "differs" if len(differences) == 1 else "differ"
+        review = f"Matched an existing patient by contact details, but the {differ} {verb}."
     return patient, review
 
 
@@ -129,10 +133,13 @@ def record_enquiry(
         .first()
     )
     tier = Tier.of(assessment.urgency) if assessment else Tier.ROUTINE
+    now = timezone.now()
     if case is None:
         case = Case.objects.create(
             patient=patient,
             source=source,
+            opened_at=now,
+            target_due_at=targets.due_at(tier, now, TriageTargets.current()),
             computed_urgency=tier,
             urgency=tier,
             screen_incomplete=assessment is None or assessment.screen_incomplete,
@@ -146,6 +153,8 @@ def record_enquiry(
             changes["computed_urgency"] = tier
             if not case.overridden_at or tier < case.urgency:
                 changes["urgency"] = tier
+                due = targets.due_at(tier, now, TriageTargets.current())
+                changes.update(target_due_at=due, target_met_at=None)
             if tier == Tier.EMERGENCY:
                 changes.update(acknowledged_at=None, acknowledged_by=None)
         if assessment is not None:
@@ -155,11 +164,16 @@ def record_enquiry(
         for field, value in changes.items():
             setattr(case, field, value)
         if changes:
-            case.save(update_fields=[*changes, "updated_at"])
+            # Anyone looking at the case must reload before changing it.
+            case.version += 1
+            case.save(update_fields=[*changes, "version", "updated_at"])
 
     enquiry = Enquiry.objects.create(
         patient=patient, case=case, source=source, reason=reason.strip(), logged_by=logged_by
     )
+    events = [
+        CaseEvent(case=case, kind=CaseEvent.Kind.ENQUIRY, actor=logged_by, data={"source": source})
+    ]
     response = None
     if assessment is not None:
         response = IntakeResponse.objects.create(
@@ -186,7 +200,16 @@ def record_enquiry(
             )
             for flag in assessment.flags
         )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=CaseEvent.Kind.RESPONSE,
+                actor=logged_by,
+                data={"response": response.pk, "urgency": assessment.urgency},
+            )
+        )
         if tier <= Tier.URGENT:
             alerts.raise_alerts(case, response)
+    CaseEvent.objects.bulk_create(events)
     log.info("enquiry %s recorded on case %s (source %s)", enquiry.pk, case.pk, source)
     return Recorded(enquiry=enquiry, case=case, response=response, assessment=assessment)

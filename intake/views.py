@@ -3,21 +3,29 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from clinic import roles
 
-from . import rules
 from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm
-from .models import Case, Enquiry, Flag, IntakeResponse, StaffProfile
+from .models import Enquiry, IntakeResponse, StaffProfile
 from .services import Contact, record_enquiry
 
 CONFIRMATION_SALT = "intake.confirmation"
 CONFIRMATION_MAX_AGE = 24 * 60 * 60
+
+
+def body_too_large(request):
+    """Django caps form fields at DATA_UPLOAD_MAX_MEMORY_SIZE but not uploaded files; these
+    forms take no files, so any body over the cap is refused, file parts included."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 def contact_from(form):
@@ -36,6 +44,8 @@ def contact_from(form):
 def intake_form(request):
     if request.method != "POST":
         return render(request, "intake/form.html", {"form": IntakeForm()})
+    if body_too_large(request):
+        return render(request, "errors/400.html", status=400)
     form = IntakeForm(request.POST)
     if form.is_bot:
         return render(request, "errors/400.html", status=400)
@@ -57,6 +67,7 @@ def intake_form(request):
 
 
 @never_cache
+@require_safe
 def intake_done(request, token):
     try:
         response_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
@@ -70,7 +81,8 @@ def intake_done(request, token):
 @roles.require(roles.LOG_ENQUIRY)
 @require_http_methods(["GET", "POST"])
 def enquiry_new(request):
-    form = ReceptionEnquiryForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST must show its errors, not a blank form.
+    form = ReceptionEnquiryForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         recorded = record_enquiry(
@@ -99,34 +111,6 @@ def enquiry_done(request, pk):
         "intake/enquiry_done.html",
         {"enquiry": enquiry, "tier": enquiry.case.tier.key if has_response else None},
     )
-
-
-@never_cache
-@roles.require(roles.VIEW_CLINICAL)
-def case_detail(request, pk):
-    case = get_object_or_404(Case.objects.select_related("patient"), pk=pk)
-    responses = case.responses.order_by("-submitted_at").prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
-    )
-    shown = []
-    for response in responses:
-        by_fact = {}
-        for flag in response.flags.all():
-            for fact in flag.facts:
-                by_fact.setdefault(fact, []).append(flag)
-        sections = [
-            (
-                title,
-                [
-                    (q, response.answers.get(q.id), by_fact.get(q.id, []))
-                    for q in rules.QUESTIONS
-                    if q.section == section_id
-                ],
-            )
-            for section_id, title in rules.SECTIONS
-        ]
-        shown.append((response, sections))
-    return render(request, "intake/case_detail.html", {"case": case, "responses": shown})
 
 
 @never_cache

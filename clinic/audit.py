@@ -1,0 +1,31 @@
+"""Writing the audit trail: one append-only row per view or change, with no clinical content."""
+
+from .models import AuditEntry
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(request, action, object_type, object_id=None, what=""):
+    user = request.user if request.user.is_authenticated else None
+    return AuditEntry.objects.create(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        what=what,
+        ip=client_ip(request),
+    )
+
+
+def viewed(request, object_type, object_id=None, what=""):
+    return record(request, AuditEntry.Action.VIEW, object_type, object_id, what)
+
+
+def changed(request, object_type, object_id=None, what=""):
+    return record(request, AuditEntry.Action.CHANGE, object_type, object_id, what)
+
+
+def exported(request, object_type, object_id=None, what=""):
+    return record(request, AuditEntry.Action.EXPORT, object_type, object_id, what)

@@ -1,0 +1,215 @@
+"""What staff do to a case: acknowledge, assign, override, note, contact, move its status.
+
+Every change runs in one transaction under a row lock, is refused if the case changed since the
+person loaded it (optimistic concurrency on `Case.version`), and leaves a timeline event and an
+audit row. A status change is announced with the `case_status_changed` signal after commit, so
+that follow-ups can react without intake knowing about them.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from clinic import audit, roles
+
+from . import targets
+from .models import Case, CaseEvent, Tier, TriageTargets
+
+# Sent after commit with case_id, old, new, actor.
+case_status_changed = Signal()
+
+S = Case.Status
+TRANSITIONS = {
+    S.NEW: (S.TRIAGED, S.BOOKED, S.EMERGENCY_CARE, S.CLOSED),
+    S.TRIAGED: (S.BOOKED, S.EMERGENCY_CARE, S.CLOSED),
+    S.BOOKED: (S.IN_TREATMENT, S.DID_NOT_ATTEND, S.EMERGENCY_CARE, S.CLOSED),
+    S.DID_NOT_ATTEND: (S.BOOKED, S.CLOSED),
+    S.IN_TREATMENT: (S.RECOVERED, S.EMERGENCY_CARE, S.CLOSED),
+    S.EMERGENCY_CARE: (S.TRIAGED, S.CLOSED),
+    S.RECOVERED: (S.CLOSED,),
+    S.CLOSED: (),
+}
+
+CONTACT_OUTCOMES = {
+    "called": "Called, spoke to the patient",
+    "no_answer": "Called, no answer",
+    "left_message": "Left a message",
+    "booked": "Booked an appointment",
+}
+# An attempt that reached the patient meets the tier's contact target.
+CONTACT_MEETS_TARGET = {"called", "booked"}
+
+
+class CaseworkError(Exception):
+    """A change refused for a reason the person can act on; the message says which."""
+
+    field = None
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class Conflict(CaseworkError):
+    """Someone else changed the case first; `case` is its state now."""
+
+    def __init__(self, case):
+        super().__init__(
+            "Someone else changed this case while you were looking at it. "
+            "Here is what it looks like now; please check before you try again."
+        )
+        self.case = case
+
+
+def allowed_moves(status):
+    return TRANSITIONS[Case.Status(status)]
+
+
+def _change(request, case_id, version, what, apply):
+    """Lock, check the version, apply, bump the version, and write the event and audit rows."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
+        if case.version != version:
+            raise Conflict(case)
+        changed_fields, event = apply(case)
+        case.version += 1
+        case.save(update_fields=[*changed_fields, "version", "updated_at"])
+        if event is not None:
+            CaseEvent.objects.create(case=case, actor=request.user, **event)
+        audit.changed(request, "case", case.pk, what)
+    return case
+
+
+def _meet_target(case, now):
+    if case.target_met_at is None:
+        case.target_met_at = now
+        return ["target_met_at"]
+    return []
+
+
+def acknowledge(request, case_id, version):
+    def apply(case):
+        if case.acknowledged_at is not None:
+            raise CaseworkError("This case has already been acknowledged.")
+        now = timezone.now()
+        case.acknowledged_at, case.acknowledged_by = now, request.user
+        fields = ["acknowledged_at", "acknowledged_by"]
+        if case.urgency == Tier.EMERGENCY:
+            fields += _meet_target(case, now)
+        return fields, {"kind": CaseEvent.Kind.ACKNOWLEDGED}
+
+    return _change(request, case_id, version, "acknowledge", apply)
+
+
+def assignable_staff():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[roles.PRACTITIONER, roles.CLINIC_ADMIN])
+        .distinct()
+        .order_by("username")
+    )
+
+
+def assign(request, case_id, version, assignee_id):
+    assignee = None
+    if assignee_id:
+        assignee = assignable_staff().filter(pk=assignee_id).first()
+        if assignee is None:
+            raise CaseworkError("Choose a practitioner.", field="assignee")
+
+    def apply(case):
+        case.assigned_to = assignee
+        who = assignee.get_username() if assignee else None
+        return ["assigned_to"], {"kind": CaseEvent.Kind.ASSIGNED, "data": {"to": who}}
+
+    return _change(request, case_id, version, "assign", apply)
+
+
+def override_urgency(request, case_id, version, tier, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseworkError("Write down why you are changing the urgency.", field="reason")
+    try:
+        tier = Tier(int(tier))
+    except (TypeError, ValueError):
+        raise CaseworkError("Choose an urgency tier.", field="tier") from None
+
+    def apply(case):
+        if tier == case.urgency:
+            raise CaseworkError("The case already has this urgency.", field="tier")
+        old = Tier(case.urgency)
+        now = timezone.now()
+        case.urgency = tier
+        case.override_reason, case.overridden_by, case.overridden_at = reason, request.user, now
+        case.target_due_at = targets.due_at(tier, case.opened_at, TriageTargets.current())
+        fields = ["urgency", "override_reason", "overridden_by", "overridden_at", "target_due_at"]
+        event = {
+            "kind": CaseEvent.Kind.OVERRIDE,
+            "data": {"from": old.key, "to": tier.key, "computed": Tier(case.computed_urgency).key},
+            "text": reason,
+        }
+        return fields, event
+
+    return _change(request, case_id, version, "override", apply)
+
+
+def add_note(request, case_id, version, text):
+    text = (text or "").strip()
+    if not text:
+        raise CaseworkError("A note cannot be empty.", field="text")
+
+    def apply(case):
+        return [], {"kind": CaseEvent.Kind.NOTE, "text": text}
+
+    return _change(request, case_id, version, "note", apply)
+
+
+def record_contact(request, case_id, version, outcome, text=""):
+    if outcome not in CONTACT_OUTCOMES:
+        raise CaseworkError("Choose what happened.", field="outcome")
+
+    def apply(case):
+        fields = []
+        data = {"outcome": outcome}
+        if outcome in CONTACT_MEETS_TARGET and case.urgency != Tier.EMERGENCY:
+            fields += _meet_target(case, timezone.now())
+        if outcome == "booked" and S.BOOKED in allowed_moves(case.status):
+            data["status"] = {"from": case.status, "to": S.BOOKED}
+            _announce(case, case.status, S.BOOKED, request.user)
+            case.status = S.BOOKED
+            fields.append("status")
+        return fields, {"kind": CaseEvent.Kind.CONTACT, "data": data, "text": text.strip()}
+
+    return _change(request, case_id, version, "contact", apply)
+
+
+def move_status(request, case_id, version, new_status):
+    if new_status not in Case.Status.values:
+        raise CaseworkError("Choose a status.", field="status")
+    new_status = Case.Status(new_status)
+
+    def apply(case):
+        old = Case.Status(case.status)
+        if new_status not in allowed_moves(old):
+            raise CaseworkError(
+                f"A case that is “{old.label}” cannot move to “{new_status.label}”.",
+                field="status",
+            )
+        fields = ["status"]
+        case.status = new_status
+        if old == S.NEW and case.urgency != Tier.EMERGENCY:
+            fields += _meet_target(case, timezone.now())
+        _announce(case, old, new_status, request.user)
+        event = {"kind": CaseEvent.Kind.STATUS, "data": {"from": old, "to": new_status}}
+        return fields, event
+
+    return _change(request, case_id, version, "status", apply)
+
+
+def _announce(case, old, new, actor):
+    transaction.on_commit(
+        lambda: case_status_changed.send(
+            sender=Case, case_id=case.pk, old=str(old), new=str(new), actor=actor
+        )
+    )

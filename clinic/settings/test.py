@@ -7,7 +7,8 @@ SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noq
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/clinic"),
 }
-DATABASES["default"]["TEST"] = {"NAME": "test_clinic"}
+# Separate names let several test runs share one PostgreSQL server without meeting.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_clinic")}
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/14")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -75,9 +75,18 @@ class QuestionsMixin:
             yield Fieldset(title, *ids, css_class="mb-4")
 
 
+def readable(value):
+    """Refuse text that reached us with unreadable bytes (a body that was not UTF-8).
+
+    Django puts U+FFFD in place of each such byte; saving it would silently mangle a name.
+    """
+    if "\ufffd" in value:
+        raise forms.ValidationError("Some characters could not be read. Please type this again.")
+
+
 class ContactFields(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
+    first_name = forms.CharField(max_length=100, validators=[readable])
+    last_name = forms.CharField(max_length=100, validators=[readable])
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=32, help_text="A number we can call you on today.")
 
@@ -107,7 +116,14 @@ class IntakeForm(QuestionsMixin, ContactFields):
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset("About you", "first_name", "last_name", "email", "phone", css_class="mb-4"),
+            Fieldset(
+                "Your contact details",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                css_class="mb-4",
+            ),
             *self.question_fieldsets(),
             Fieldset("Follow-up", "consent_followup", css_class="mb-4"),
             Div("website", css_class="visually-hidden", aria_hidden="true"),
@@ -129,6 +145,7 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
+        validators=[readable],
         label="Reason for the enquiry",
     )
     fill_questionnaire = forms.BooleanField(

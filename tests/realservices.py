@@ -3,6 +3,7 @@
 import asyncio
 import email
 import email.policy
+import os
 import shutil
 import socket
 import subprocess
@@ -100,8 +101,17 @@ class SpareRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -132,13 +142,19 @@ def spare_redis():
 @contextmanager
 def broker(url):
     """Point the Celery app at another broker for a while, dropping pooled connections."""
+    # Celery prefers the CELERY_BROKER_URL environment variable to its configuration.
+    old_env = os.environ.get("CELERY_BROKER_URL")
     old = app.conf.broker_url
-    app.conf.broker_url = url
+    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = url
     app._after_fork()  # forgets the connection and producer pools
     try:
         yield
     finally:
         app.conf.broker_url = old
+        if old_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = old_env
         app._after_fork()
 
 

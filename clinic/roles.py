@@ -17,6 +17,27 @@ TRIAGE = "intake.triage_case"
 MANAGE_CLINIC = "intake.manage_clinic"
 
 
+# What each role may do; the data migration intake/0002_roles keeps its own frozen copy.
+ROLE_PERMISSIONS = {
+    RECEPTION: ["log_enquiry"],
+    PRACTITIONER: ["log_enquiry", "view_clinical", "triage_case"],
+    CLINIC_ADMIN: ["log_enquiry", "view_clinical", "triage_case", "manage_clinic"],
+}
+
+
+def ensure_roles(**kwargs):
+    """Make sure the three role groups exist with their permissions (after every migrate and
+    every test-database flush, which would otherwise leave the clinic without roles)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=role)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="intake", codename__in=codenames)
+            )
+
+
 def require(perm):
     """Login first (redirect to the login page), then the permission (403, never a leak)."""
 

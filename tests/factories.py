@@ -1,11 +1,10 @@
 """Generated test data: staff users of each role and questionnaire answers. No real people."""
 
 import datetime
-import importlib
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 
 from clinic import roles
 from intake import rules
@@ -49,21 +48,6 @@ def form_data(contact=None, **changes):
     return data
 
 
-ROLE_PERMISSIONS = importlib.import_module("intake.migrations.0002_roles").ROLE_PERMISSIONS
-
-
-def role_group(name):
-    """The role's group; transactional tests flush the one the migration made, so remake it."""
-    group, created = Group.objects.get_or_create(name=name)
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="intake", codename__in=ROLE_PERMISSIONS[name]
-            )
-        )
-    return group
-
-
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -76,7 +60,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if extracted:
-            self.groups.add(role_group(extracted))
+            self.groups.add(Group.objects.get(name=extracted))
         self.save()
 
     @factory.post_generation

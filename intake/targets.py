@@ -4,8 +4,20 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 
-from .models import Tier, TriageTargets
+from clinic import audit
+
+from .models import Case, Tier, TriageTargets
+
+BATCH_SIZE = 2000
+EDITABLE = [
+    "emergency_ack_minutes",
+    "urgent_working_days",
+    "soon_working_days",
+    "routine_working_days",
+    "working_day_ends_hour",
+]
 
 
 def _end_of_working_day(day: datetime.date, hour: int, tz) -> datetime.datetime:
@@ -41,3 +53,45 @@ def due_at(tier: int, opened_at: datetime.datetime, targets: TriageTargets) -> d
     for _ in range(days):
         day = _next_working_day(day)
     return _end_of_working_day(day, targets.working_day_ends_hour, tz)
+
+
+def recompute_open_targets(targets: TriageTargets, batch_size: int = BATCH_SIZE) -> int:
+    """Move the due time of every open case still waiting for its target to these targets.
+
+    Works through the cases in batches by id, each batch locked while it is read and written,
+    so that an override made meanwhile (which sets its own due time) is never overwritten with
+    a stale one. Returns how many cases got a new due time.
+    """
+    waiting = Case.objects.filter(status__in=Case.OPEN_STATUSES, target_met_at__isnull=True)
+    moved, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                waiting.filter(pk__gt=last_id)
+                .order_by("pk")
+                .only("pk", "urgency", "opened_at", "target_due_at")
+                .select_for_update()[:batch_size]
+            )
+            if not batch:
+                return moved
+            last_id = batch[-1].pk
+            changed = []
+            for case in batch:
+                due = due_at(case.urgency, case.opened_at, targets)
+                if case.target_due_at != due:
+                    case.target_due_at = due
+                    changed.append(case)
+            Case.objects.bulk_update(changed, ["target_due_at"], batch_size=batch_size)
+            moved += len(changed)
+
+
+def change_targets(request, targets: TriageTargets) -> int:
+    """Save edited targets, audit the change, and re-time the open cases still waiting."""
+    targets.changed_by = request.user
+    with transaction.atomic():
+        if targets.pk is None:
+            targets.save()
+        else:
+            targets.save(update_fields=[*EDITABLE, "changed_by", "changed_at"])
+        audit.changed(request, "targets", None, "targets")
+    return recompute_open_targets(targets)

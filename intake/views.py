@@ -19,8 +19,8 @@ CONFIRMATION_MAX_AGE = 24 * 60 * 60
 
 
 def body_too_large(request):
-    """Django caps form fields at DATA_UPLOAD_MAX_MEMORY_SIZE but not uploaded files; these
-    forms take no files, so any body over the cap is refused, file parts included."""
+    """Django caps form fields at DATA_UPLOAD_MAX_MEMORY_SIZE but not uploaded files; the
+    questionnaire takes no files, so any body over the cap is refused, file parts included."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

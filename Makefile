@@ -40,7 +40,7 @@ test: lint
 	$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
-bench: export DJANGO_SETTINGS_MODULE = clinic.settings.test
+# Benchmarks against real PostgreSQL, Redis and gunicorn; each prints ratios to a baseline.
 bench: install
 	$(BIN)/python bench/run.py
 

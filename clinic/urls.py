@@ -13,6 +13,7 @@ handler500 = "clinic.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,6 @@
 """Project-wide views: home, health check, and the clear pages for refused requests."""
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -11,6 +11,12 @@ from . import health
 @require_GET
 def home(request):
     return render(request, "home.html")
+
+
+@require_GET
+def robots_txt(request):
+    # Nothing here is for search engines; also the cheapest view, the benchmarks' baseline.
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
 
 
 @never_cache

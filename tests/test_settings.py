@@ -26,7 +26,7 @@ SETTINGS_VARIABLES = (
 
 DEPLOYMENT = {
     "DJANGO_ALLOWED_HOSTS": "clinic.example.test",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/clinic",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "CACHE_URL": "redis://127.0.0.1:6379/14",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
     "EMAIL_URL": "smtp://mail.example.test:587",

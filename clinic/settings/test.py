@@ -5,7 +5,7 @@ from .base import env
 
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/clinic"),
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres"),
 }
 # Separate names let several test runs share one PostgreSQL server without meeting.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_clinic")}

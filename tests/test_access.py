@@ -1,0 +1,208 @@
+"""Who may open which page: every URL for every role, and reception never sees clinical answers."""
+
+import pytest
+from django.conf import settings
+from django.core import signing
+from django.urls import URLResolver, get_resolver, reverse
+
+from clinic import roles
+from intake.models import Alert, Case, Flag, StaffProfile, Tier
+from intake.services import Contact, record_enquiry
+from intake.views import CONFIRMATION_SALT
+
+from .factories import answers, staff
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+ROLES = (ANONYMOUS, roles.RECEPTION, roles.PRACTITIONER, roles.CLINIC_ADMIN)
+
+OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
+LOGIN = "redirect to sign-in"
+ON = "redirect onwards"  # a POST that did its work and moved on
+
+# What each role gets. `target` says which object the URL is built for.
+ACCESS = [
+    # url name            target             method  anonymous  reception  practitioner  admin
+    ("home",              None,              "get",  OK,        OK,        OK,           OK),
+    ("healthz",           None,              "get",  OK,        OK,        OK,           OK),
+    ("login",             None,              "get",  OK,        OK,        OK,           OK),
+    ("logout",            None,              "post", ON,        ON,        ON,           ON),
+    ("intake_form",       None,              "get",  OK,        OK,        OK,           OK),
+    ("intake_done",       "token",           "get",  OK,        OK,        OK,           OK),
+    ("enquiry_new",       None,              "get",  LOGIN,     OK,        OK,           OK),
+    ("enquiry_done",      "own enquiry",     "get",  LOGIN,     OK,        OK,           OK),
+    ("enquiry_done",      "others' enquiry", "get",  LOGIN,     NOT_FOUND, NOT_FOUND,    NOT_FOUND),
+    ("enquiry_list",      None,              "get",  LOGIN,     OK,        OK,           OK),
+    ("triage_queue",      None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("triage_fragment",   None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("triage_export",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("case_detail",       "case",            "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("case_detail",       "no such case",    "get",  LOGIN,     FORBIDDEN, NOT_FOUND,    NOT_FOUND),
+    ("case_action",       "acknowledge",     "post", LOGIN,     FORBIDDEN, ON,           ON),
+    ("duty_rota",         None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("triage_targets",    None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("overview",          None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("case_audit",        "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("case_audit_export", "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+]  # fmt: skip
+
+# Named URLs deliberately left out of the table.
+EXCLUDED = {
+    # django.contrib.auth's stock password views, included with login/logout by
+    # `include("django.contrib.auth.urls")`; no clinic page links to them and their access
+    # rules (login for change, emailed token for reset) are Django's own and tested there.
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+CELLS = [
+    pytest.param(name, target, method, role, expected, id=f"{name}-{target or ''}-{role}")
+    for name, target, method, *outcomes in ACCESS
+    for role, expected in zip(ROLES, outcomes, strict=True)
+]
+
+
+def emergency_case(logged_by=None):
+    contact = Contact(first_name="Alex", last_name="Example", email="alex@example.test")
+    return record_enquiry(
+        contact=contact,
+        source="phone",
+        answers=answers(saddle_numbness=True, cancer_history=True, leg_symptoms="one"),
+        logged_by=logged_by,
+    )
+
+
+def url_and_data(target, name, user):
+    """The URL for this row, with any object it needs made for this user, and the POST data."""
+    recorded = emergency_case(logged_by=user if target == "own enquiry" else staff("reception"))
+    match target:
+        case None:
+            return reverse(name), {}
+        case "token":
+            token = signing.dumps(recorded.response.pk, salt=CONFIRMATION_SALT)
+            return reverse(name, args=[token]), {}
+        case "own enquiry" | "others' enquiry":
+            return reverse(name, args=[recorded.enquiry.pk]), {}
+        case "case":
+            return reverse(name, args=[recorded.case.pk]), {}
+        case "no such case":
+            return reverse(name, args=[recorded.case.pk + 1000]), {}
+        case "acknowledge":
+            case = Case.objects.get(pk=recorded.case.pk)
+            return reverse(name, args=[case.pk, "acknowledge"]), {"version": case.version}
+    raise AssertionError(target)
+
+
+def outcome(response):
+    if response.status_code == 302:
+        signing_in = response["Location"].startswith(reverse(settings.LOGIN_URL) + "?next=")
+        return LOGIN if signing_in else ON
+    return response.status_code
+
+
+def sign_in(client, role):
+    if role == ANONYMOUS:
+        return None
+    user = staff(role)
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize(("name", "target", "method", "role", "expected"), CELLS)
+def test_each_role_gets_what_the_table_says(client, name, target, method, role, expected):
+    user = sign_in(client, role)
+    url, data = url_and_data(target, name, user)
+    response = getattr(client, method)(url, data)
+    assert outcome(response) == expected
+
+
+def url_names(patterns):
+    """Every URL name the site answers, outside the admin; an unnamed URL by its route."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            prefix = f"{pattern.namespace}:" if pattern.namespace else ""
+            yield from (prefix + name for name in url_names(pattern.url_patterns))
+        else:
+            yield pattern.name or f"(unnamed) {pattern.pattern}"
+
+
+def test_every_url_is_in_the_table():
+    names = set(url_names(get_resolver().url_patterns))
+    in_table = {row[0] for row in ACCESS}
+    assert names - EXCLUDED - in_table == set()
+    assert in_table - names == set()  # a row for a URL that no longer exists
+    assert EXCLUDED - names == set()
+
+
+def test_reception_cannot_open_the_case_with_the_clinical_answers(client):
+    recorded = emergency_case()
+    sign_in(client, roles.RECEPTION)
+    response = client.get(reverse("case_detail", args=[recorded.case.pk]))
+    assert response.status_code == 403
+    assert "Alex" not in response.content.decode()
+
+
+def test_reception_sees_the_tier_but_not_the_answers_or_why_they_were_flagged(client):
+    reception = sign_in(client, roles.RECEPTION)
+    recorded = emergency_case(logged_by=reception)
+    page = client.get(reverse("enquiry_done", args=[recorded.enquiry.pk])).content.decode()
+    assert "Go to A&amp;E now or call 999" in page
+    reasons = list(Flag.objects.values_list("reason", flat=True))
+    assert len(reasons) >= 3
+    for reason in reasons:
+        assert reason not in page
+    for rule_id in Flag.objects.values_list("rule_id", flat=True):
+        assert f">{rule_id}<" not in page
+    assert "Unanswered" not in page
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [(name, target) for name, target, method, _, reception, *_ in ACCESS
+     if method == "get" and reception == OK],
+)  # fmt: skip
+def test_no_page_reception_can_open_shows_why_a_case_was_flagged(client, name, target):
+    reception = sign_in(client, roles.RECEPTION)
+    url, _ = url_and_data(target, name, reception)
+    page = client.get(url).content.decode()
+    for flag in Flag.objects.all():
+        assert flag.reason not in page
+        assert flag.source not in page
+
+
+def test_a_clinic_admin_puts_a_practitioner_on_duty(admin_client_):
+    joining = staff(roles.PRACTITIONER, on_duty=False)
+    leaving = staff(roles.PRACTITIONER, on_duty=True)
+    response = admin_client_.post(reverse("duty_rota"), {"on_duty": [joining.pk]})
+    assert response.status_code == 302
+    assert StaffProfile.objects.get(user=joining).on_duty is True
+    assert StaffProfile.objects.get(user=leaving).on_duty is False
+    page = admin_client_.get(reverse("duty_rota")).content.decode()
+    assert f'value="{joining.pk}" id="duty-{joining.pk}" checked' in page
+
+
+def test_the_duty_rota_decides_who_is_alerted(admin_client_):
+    joining = staff(roles.PRACTITIONER, on_duty=False)
+    leaving = staff(roles.PRACTITIONER, on_duty=True)
+    admin_client_.post(reverse("duty_rota"), {"on_duty": [joining.pk]})
+    recorded = emergency_case()
+    assert recorded.case.urgency == Tier.EMERGENCY
+    alerted = set(Alert.objects.values_list("recipient", flat=True))
+    assert alerted == {joining.pk}
+    assert leaving.pk not in alerted
+
+
+@pytest.mark.parametrize("role", [roles.RECEPTION, roles.PRACTITIONER])
+def test_only_a_clinic_admin_changes_the_duty_rota(client, role):
+    on_duty = staff(roles.PRACTITIONER, on_duty=True)
+    sign_in(client, role)
+    response = client.post(reverse("duty_rota"), {"on_duty": []})
+    assert response.status_code == 403
+    assert StaffProfile.objects.get(user=on_duty).on_duty is True

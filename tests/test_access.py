@@ -26,6 +26,7 @@ ACCESS = [
     # url name            target             method  anonymous  reception  practitioner  admin
     ("home",              None,              "get",  OK,        OK,        OK,           OK),
     ("healthz",           None,              "get",  OK,        OK,        OK,           OK),
+    ("robots_txt",        None,              "get",  OK,        OK,        OK,           OK),
     ("login",             None,              "get",  OK,        OK,        OK,           OK),
     ("logout",            None,              "post", ON,        ON,        ON,           ON),
     ("intake_form",       None,              "get",  OK,        OK,        OK,           OK),

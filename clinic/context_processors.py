@@ -2,13 +2,15 @@
 
 from django.conf import settings
 
-from .roles import role_of
+from .roles import ROLE_LABELS, role_of
 
 
 def clinic(request):
     user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else None
     return {
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,
-        "staff_role": role_of(user) if user is not None else None,
+        "staff_role": role,
+        "staff_role_label": ROLE_LABELS.get(role, ""),
     }

@@ -54,6 +54,9 @@ def require(perm):
     return decorator
 
 
+ROLE_LABELS = {RECEPTION: "Reception", PRACTITIONER: "Practitioner", CLINIC_ADMIN: "Clinic admin"}
+
+
 def role_of(user):
     """The highest role a staff user holds, for display."""
     if not user.is_authenticated:

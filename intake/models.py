@@ -164,7 +164,10 @@ class Enquiry(models.Model):
 
     class Meta:
         verbose_name_plural = "enquiries"
-        indexes = [models.Index(fields=["logged_by", "-created_at"], name="enquiry_logged_by")]
+        indexes = [
+            models.Index(fields=["logged_by", "-created_at"], name="enquiry_logged_by"),
+            models.Index(fields=["created_at"], name="enquiry_created"),
+        ]
 
 
 class IntakeResponse(models.Model):

@@ -1,5 +1,7 @@
 """Intake pages: the public questionnaire, its confirmation, and reception's enquiry form."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -14,6 +16,8 @@ from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm
 from .models import Enquiry, IntakeResponse, StaffProfile
 from .services import Contact, record_enquiry
 
+log = logging.getLogger(__name__)
+
 CONFIRMATION_SALT = "intake.confirmation"
 CONFIRMATION_MAX_AGE = 24 * 60 * 60
 
@@ -26,6 +30,21 @@ def body_too_large(request):
     except ValueError:
         return True
     return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def over_rate_limit(request):
+    try:
+        return is_ratelimited(
+            request,
+            group="intake",
+            key="ip",
+            rate=settings.INTAKE_RATE,
+            method="POST",
+            increment=True,
+        )
+    except Exception as exc:  # the cache is down: never turn a patient away for it
+        log.warning("rate limit not checked: %s", type(exc).__name__)
+        return False
 
 
 def contact_from(form):
@@ -49,9 +68,7 @@ def intake_form(request):
     form = IntakeForm(request.POST)
     if form.is_bot:
         return render(request, "errors/400.html", status=400)
-    if is_ratelimited(
-        request, group="intake", key="ip", rate=settings.INTAKE_RATE, method="POST", increment=True
-    ):
+    if over_rate_limit(request):
         return render(request, "intake/form.html", {"form": form, "limited": True}, status=429)
     if not form.is_valid():
         return render(request, "intake/form.html", {"form": form}, status=400)

@@ -109,3 +109,19 @@ def test_it_records_the_rule_set_version(client):
     saved = IntakeResponse.objects.get()
     assert saved.ruleset_version == rules.RULESET_VERSION
     assert saved.questionnaire_version == rules.QUESTIONNAIRE_VERSION
+
+
+def test_a_submission_is_accepted_while_the_cache_is_down(client, settings):
+    from .realservices import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1},
+        }
+    }
+    response = submit(client, bladder_change=True)
+    assert response.status_code == 302
+    assert "Go to A&amp;E now" in client.get(response["Location"]).content.decode()
+    assert IntakeResponse.objects.count() == 1

@@ -3,11 +3,21 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+
+
+def env_on_off(name: str, default: str) -> bool:
+    """An on/off switch from the environment; any other value stops the start, loudly."""
+    value = env.str(name, default=default).strip().lower()
+    if value not in ("on", "off"):
+        raise ImproperlyConfigured(f"{name} must be on or off, not {value!r}")
+    return value == "on"
+
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -132,6 +142,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True  # a cache outage must not turn patients away
 RATELIMIT_VIEW = "clinic.views.rate_limited"
 INTAKE_RATE = env("INTAKE_RATE", default="20/h")
 
@@ -181,7 +192,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-alerts": {"task": "intake.tasks.sweep_alerts", "schedule": 60.0},
+    # A pass nobody ran within the minute is dropped: the next one does its work.
+    "dispatch-followups": {
+        "task": "followup.tasks.dispatch_followups",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+
+# No follow-up email between the plan's quiet hours (default 20:00-08:00 clinic time); "off"
+# lifts them (tests, benchmarks).
+FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="on")
 
 # An alert row left unsent this long is picked up again by the sweep.
 ALERT_RETRY_AFTER_SECONDS = env.int("ALERT_RETRY_AFTER_SECONDS", default=120)

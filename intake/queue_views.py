@@ -1,0 +1,346 @@
+"""Staff lists: the triage queue (with its live fragment and CSV export) and reception's own
+enquiries. Both page by keyset, never OFFSET, so a page stays put while new cases arrive."""
+
+import csv
+import datetime
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import connection
+from django.db.models import Exists, OuterRef, StringAgg, Subquery, Value
+
+# Row comparison, `(a, b, c) > (x, y, z)`: PostgreSQL walks the index straight to the cursor.
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from clinic import audit, roles
+
+from . import rules
+from .filters import case_filter
+from .models import Case, Enquiry, Flag, IntakeResponse, Tier
+
+PAGE_SIZE = 50
+# More unacknowledged emergencies than this and the rest show at the top of the table.
+PINNED_LIMIT = 50
+QUEUE_ORDER = ("queue_rank", "opened_at", "id")
+ENQUIRY_ORDER = ("created_at", "id")
+SOURCE_LABELS = dict(Enquiry.Source.choices)
+BAD_CURSOR = "That page link was not valid, so here is the first page."
+
+
+# --- Keyset cursors ------------------------------------------------------------------------------
+
+
+def make_cursor(salt, rank, moment, pk):
+    """The signed `after` token for the row a page ended on (rank is None for enquiries)."""
+    return signing.dumps([rank, moment.isoformat(), pk], salt=salt)
+
+
+def read_cursor(token, salt):
+    """(rank, moment, id) from an `after` token; BadSignature or ValueError if tampered with."""
+    rank, moment, pk = signing.loads(token, salt=salt)
+    if not (rank is None or type(rank) is int) or type(pk) is not int:
+        raise ValueError(token)
+    moment = datetime.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        raise ValueError(token)
+    return rank, moment, pk
+
+
+def cursor_from(request, salt):
+    """The cursor in ?after=, and a notice for the person if it could not be read."""
+    token = request.GET.get("after")
+    if not token:
+        return None, None
+    try:
+        return read_cursor(token, salt), None
+    except (signing.BadSignature, ValueError, TypeError):
+        return None, BAD_CURSOR
+
+
+def page_url(request, name, token):
+    query = request.GET.copy()
+    query["after"] = token
+    return f"{reverse(name)}?{query.urlencode()}"
+
+
+# --- The queue -----------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    case: Case
+    age: int | None
+    flags: list  # (label, tier) of the latest response's flags, most urgent first
+    source: str
+    breached: bool
+
+
+def latest_flags(case_ids):
+    """Each case's flags from its latest response, in one query for any number of cases."""
+    latest = (
+        IntakeResponse.objects.filter(case=OuterRef("response__case"))
+        .order_by("-submitted_at", "-id")
+        .values("id")[:1]
+    )
+    rows = (
+        Flag.objects.filter(response__case__in=case_ids, response=Subquery(latest))
+        .order_by("tier", "id")
+        .values_list("response__case", "rule_id", "tier")
+    )
+    flags = {}
+    for case_id, rule_id, tier in rows:
+        flags.setdefault(case_id, []).append((rule_id.replace("_", " "), tier))
+    return flags
+
+
+def age_today(date_of_birth, today):
+    if date_of_birth is None or date_of_birth > today:
+        return None
+    return rules.age_on(date_of_birth, today)
+
+
+def queue_rows(cases, now):
+    flags = latest_flags([case.pk for case in cases])
+    today = timezone.localdate(now)
+    return [
+        QueueRow(
+            case=case,
+            age=age_today(case.patient.date_of_birth, today),
+            flags=flags.get(case.pk, []),
+            source=SOURCE_LABELS.get(case.source, case.source),
+            breached=bool(
+                case.target_due_at and case.target_met_at is None and case.target_due_at < now
+            ),
+        )
+        for case in cases
+    ]
+
+
+def awaiting_acknowledgement():
+    # Whatever the filters say: nobody filters an emergency out of sight.
+    return Case.objects.filter(queue_rank=0, status__in=Case.OPEN_STATUSES)
+
+
+def queue_context(request):
+    now = timezone.now()
+    filters = case_filter(request)
+    after, notice = cursor_from(request, "intake.queue")
+    pinned = list(
+        awaiting_acknowledgement()
+        .select_related("patient", "assigned_to")
+        .order_by(*QUEUE_ORDER)[: PINNED_LIMIT + 1]
+    )
+    if len(pinned) > PINNED_LIMIT:
+        emergency_count = awaiting_acknowledgement().count()
+        pinned = pinned[:PINNED_LIMIT]
+    else:
+        emergency_count = len(pinned)
+
+    cases = filters.qs.exclude(pk__in=[case.pk for case in pinned])
+    if after is not None:
+        cases = cases.filter(TupleGreaterThan(Tuple(*QUEUE_ORDER), after))
+    cases = list(
+        cases.select_related("patient", "assigned_to").order_by(*QUEUE_ORDER)[: PAGE_SIZE + 1]
+    )
+    next_url = None
+    if len(cases) > PAGE_SIZE:
+        cases = cases[:PAGE_SIZE]
+        last = cases[-1]
+        token = make_cursor("intake.queue", last.queue_rank, last.opened_at, last.pk)
+        next_url = page_url(request, "triage_queue", token)
+
+    rows = queue_rows(pinned + cases, now)
+    query = request.GET.copy()
+    query.pop("after", None)
+    return {
+        "filter": filters,
+        "pinned": rows[: len(pinned)],
+        "rows": rows[len(pinned) :],
+        "emergency_count": emergency_count,
+        "emergency_ids": [case.pk for case in pinned],
+        "newest_emergency": max((case.pk for case in pinned), default=""),
+        "first_page": after is None,
+        "next_url": next_url,
+        "query": query.urlencode(),
+        "notice": notice,
+        "now": now,
+    }
+
+
+@never_cache
+@roles.require(roles.TRIAGE)
+@require_safe
+def triage_queue(request):
+    return render(request, "intake/queue.html", queue_context(request))
+
+
+@never_cache
+@roles.require(roles.TRIAGE)
+@require_safe
+def triage_fragment(request):
+    """The live part of the queue, polled by static/js/queue.js."""
+    context = queue_context(request)
+    response = render(request, "intake/queue_live.html", context)
+    response["X-Emergency-Count"] = context["emergency_count"]
+    response["X-Newest-Emergency"] = context["newest_emergency"]
+    return response
+
+
+# --- CSV export ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "case id",
+    "opened",
+    "tier",
+    "computed tier",
+    "status",
+    "source",
+    "assigned",
+    "target due",
+    "target met",
+    "flags",
+    "screen incomplete",
+    "patient name",
+    "email",
+    "phone",
+]
+STATUS_LABELS = dict(Case.Status.choices)
+
+
+class Echo:
+    """A file that hands back what is written, so csv.writer can feed a streaming response."""
+
+    def write(self, value):
+        return value
+
+
+def spreadsheet_safe(text):
+    # A cell starting like a formula runs as one in a spreadsheet; patients type these fields.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def local_iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
+
+
+def export_queryset(filters):
+    latest = IntakeResponse.objects.filter(case=OuterRef("pk")).order_by("-submitted_at", "-id")
+    # SQLite before 3.44 (make run's default database) cannot order inside an aggregate.
+    in_order = connection.features.supports_aggregate_order_by_clause
+    labels = (
+        Flag.objects.filter(response=OuterRef("latest_response"))
+        .order_by()
+        .values("response")
+        .annotate(
+            labels=StringAgg("rule_id", Value(" "), order_by=("tier", "id") if in_order else None)
+        )
+        .values("labels")
+    )
+    return (
+        filters.qs.annotate(latest_response=Subquery(latest.values("id")[:1]))
+        .annotate(flag_labels=Subquery(labels))
+        .order_by(*QUEUE_ORDER)
+        .values(
+            "id",
+            "opened_at",
+            "urgency",
+            "computed_urgency",
+            "status",
+            "source",
+            "assigned_to__username",
+            "target_due_at",
+            "target_met_at",
+            "flag_labels",
+            "screen_incomplete",
+            "patient__first_name",
+            "patient__last_name",
+            "patient__email",
+            "patient__phone",
+        )
+    )
+
+
+def export_lines(rows):
+    writer = csv.writer(Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for row in rows.iterator(chunk_size=2000):
+        name = f"{row['patient__first_name']} {row['patient__last_name']}"
+        yield writer.writerow(
+            [
+                row["id"],
+                local_iso(row["opened_at"]),
+                Tier(row["urgency"]).label,
+                Tier(row["computed_urgency"]).label,
+                STATUS_LABELS.get(row["status"], row["status"]),
+                SOURCE_LABELS.get(row["source"], row["source"]),
+                row["assigned_to__username"] or "",
+                local_iso(row["target_due_at"]),
+                local_iso(row["target_met_at"]),
+                row["flag_labels"] or "",
+                "yes" if row["screen_incomplete"] else "no",
+                spreadsheet_safe(name),
+                spreadsheet_safe(row["patient__email"]),
+                spreadsheet_safe(row["patient__phone"]),
+            ]
+        )
+
+
+@never_cache
+@roles.require(roles.MANAGE_CLINIC)
+@require_safe
+def triage_export(request):
+    rows = export_queryset(case_filter(request))
+    audit.exported(request, "queue", None, what="csv")
+    filename = f"triage-queue-{timezone.localdate():%Y-%m-%d}.csv"
+    response = StreamingHttpResponse(export_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Reception's enquiries -----------------------------------------------------------------------
+
+
+@never_cache
+@roles.require(roles.LOG_ENQUIRY)
+@require_safe
+def enquiry_list(request):
+    """The enquiries the signed-in person logged: contact, status and tier, nothing clinical."""
+    after, notice = cursor_from(request, "intake.enquiries")
+    enquiries = (
+        Enquiry.objects.filter(logged_by=request.user)
+        .select_related("patient", "case")
+        # Only what the page shows: no answers, reasons or notes even in memory.
+        .only(
+            "created_at",
+            "source",
+            "patient__first_name",
+            "patient__last_name",
+            "patient__email",
+            "patient__phone",
+            "case__status",
+            "case__urgency",
+            "case__screen_incomplete",
+        )
+        # A case with no questionnaire is routine only by default: say so, not "Routine".
+        .annotate(questionnaire=Exists(IntakeResponse.objects.filter(case=OuterRef("case"))))
+        .order_by("-created_at", "-id")
+    )
+    if after is not None:
+        _, moment, pk = after
+        enquiries = enquiries.filter(TupleLessThan(Tuple(*ENQUIRY_ORDER), (moment, pk)))
+    enquiries = list(enquiries[: PAGE_SIZE + 1])
+    next_url = None
+    if len(enquiries) > PAGE_SIZE:
+        enquiries = enquiries[:PAGE_SIZE]
+        last = enquiries[-1]
+        next_url = page_url(
+            request, "enquiry_list", make_cursor("intake.enquiries", None, last.created_at, last.pk)
+        )
+    context = {"enquiries": enquiries, "next_url": next_url, "notice": notice}
+    return render(request, "intake/enquiry_list.html", context)

@@ -128,6 +128,12 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["queue_rank", "opened_at", "id"], name="case_queue"),
+            # The default view: open cases only.
+            models.Index(
+                fields=["queue_rank", "opened_at", "id"],
+                name="case_open_queue",
+                condition=Q(status__in=["new", "triaged", "booked", "in_treatment"]),
+            ),
             models.Index(fields=["patient", "status"], name="case_patient_status"),
             models.Index(fields=["status", "queue_rank", "opened_at"], name="case_status_queue"),
             models.Index(fields=["assigned_to", "queue_rank", "opened_at"], name="case_assigned"),

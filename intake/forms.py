@@ -140,7 +140,10 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
 
     questions_required = False
 
-    source = forms.ChoiceField(choices=Enquiry.Source.choices)
+    # Check-ins arrive from follow-up emails, never through reception.
+    source = forms.ChoiceField(
+        choices=[c for c in Enquiry.Source.choices if c[0] != Enquiry.Source.CHECKIN]
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,

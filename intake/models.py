@@ -158,6 +158,7 @@ class Enquiry(models.Model):
         WALK_IN = "walk_in", "Walk-in"
         EMAIL = "email", "Email"
         WEB = "web", "Web form"
+        CHECKIN = "checkin", "Follow-up check-in"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="enquiries")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="enquiries")

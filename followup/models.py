@@ -1,0 +1,127 @@
+"""Follow-up after recovery: the clinic's plan, one row per reminder, and patients' opt-outs."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from intake.models import Case, Patient
+
+# 2 weeks, 6 weeks, 3 months, 5 months (before the median recurrence), 12 months.
+DEFAULT_STEPS = [14, 42, 91, 152, 365]
+
+
+def default_steps():
+    return list(DEFAULT_STEPS)
+
+
+class FollowUpPlan(models.Model):
+    """The clinic's default plan and quiet hours; one row, edited by clinic admins."""
+
+    # Days after recovery, one per step, rising.
+    steps = models.JSONField(default=default_steps)
+    # No sending from quiet_start to quiet_end, clinic time (settings.TIME_ZONE); equal: none.
+    quiet_start = models.TimeField(default=datetime.time(20))
+    quiet_end = models.TimeField(default=datetime.time(8))
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def clean(self):
+        steps = self.steps
+        if (
+            not isinstance(steps, list)
+            or not steps
+            or any(type(day) is not int or day < 1 for day in steps)
+            or steps != sorted(set(steps))
+        ):
+            raise ValidationError(
+                {"steps": "Give whole numbers of days after recovery, each later than the last."}
+            )
+
+    @classmethod
+    def current(cls) -> "FollowUpPlan":
+        return cls.objects.order_by("pk").first() or cls()
+
+    def is_quiet(self, moment: datetime.datetime) -> bool:
+        now = timezone.localtime(moment, timezone.get_default_timezone()).time()
+        start, end = self.quiet_start, self.quiet_end
+        if start <= end:
+            return start <= now < end
+        return now >= start or now < end  # the quiet hours span midnight
+
+
+class FollowUp(models.Model):
+    """One reminder email to a recovered patient: a row first, an email second."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        # The process died between the server's accept and marking it: a person decides.
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    PENDING = (Status.SCHEDULED, Status.SENDING)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="followups")
+    step = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What the mail server said, without the address and without any clinical content.
+    last_error = models.CharField(max_length=200, blank=True)
+    # When dispatch may next take it: due_at at first, later after a transient error.
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    cancelled_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "step"], name="followup_once_per_step")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="followup_due",
+                condition=Q(status="scheduled"),
+            ),
+            models.Index(
+                fields=["claimed_at"], name="followup_in_flight", condition=Q(status="sending")
+            ),
+            models.Index(fields=["status", "due_at"], name="followup_status_due"),
+        ]
+
+    def __str__(self):
+        return f"Follow-up {self.step} of case {self.case_id}"
+
+    def make_message_id(self) -> str:
+        """The Message-ID this row's email carries, the same on every attempt.
+
+        Kept predictable so that staff can look an 'unknown' row up in the mail server's log.
+        """
+        domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return f"<followup-{self.pk}@{domain or 'localhost'}>"
+
+
+class OptOut(models.Model):
+    """A patient who asked for no more follow-up emails; a later consent on intake wins."""
+
+    class Source(models.TextChoices):
+        LINK = "link", "Unsubscribe page"
+        ONE_CLICK = "one_click", "One-click unsubscribe (mail program)"
+        STAFF = "staff", "Staff"
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="followup_optout"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=Source.choices)

@@ -4,8 +4,11 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clinic import roles
+from followup import links
+from followup.models import FollowUp
 from intake.models import Alert, Case, Flag, StaffProfile, Tier
 from intake.services import Contact, record_enquiry
 from intake.views import CONFIRMATION_SALT
@@ -31,6 +34,7 @@ ACCESS = [
     ("logout",            None,              "post", ON,        ON,        ON,           ON),
     ("intake_form",       None,              "get",  OK,        OK,        OK,           OK),
     ("intake_done",       "token",           "get",  OK,        OK,        OK,           OK),
+    ("followup_unsubscribe", "unsubscribe",  "get",  OK,        OK,        OK,           OK),
     ("enquiry_new",       None,              "get",  LOGIN,     OK,        OK,           OK),
     ("enquiry_done",      "own enquiry",     "get",  LOGIN,     OK,        OK,           OK),
     ("enquiry_done",      "others' enquiry", "get",  LOGIN,     NOT_FOUND, NOT_FOUND,    NOT_FOUND),
@@ -87,6 +91,12 @@ def url_and_data(target, name, user):
         case "token":
             token = signing.dumps(recorded.response.pk, salt=CONFIRMATION_SALT)
             return reverse(name, args=[token]), {}
+        case "unsubscribe":
+            now = timezone.now()
+            row = FollowUp.objects.create(
+                case=recorded.case, step=1, due_at=now, next_attempt_at=now
+            )
+            return reverse(name, args=[links.unsubscribe_token(row.pk)]), {}
         case "own enquiry" | "others' enquiry":
             return reverse(name, args=[recorded.enquiry.pk]), {}
         case "case":

@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostgreSQL and real Redis on loopback."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, env_on_off
 
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DATABASES = {
@@ -21,3 +21,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# Follow-ups go out at any hour in tests, unless a test turns the quiet hours on.
+FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")

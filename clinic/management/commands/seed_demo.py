@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
+from followup.demo import create_due
 from intake import rules
 from intake.forms import CONSENT_WORDING
 from intake.models import Case, Enquiry, Flag, IntakeResponse, Patient, StaffProfile, Tier
@@ -46,7 +47,7 @@ class UsageError(Exception):
     """A bad argument; the message is the one line the user sees."""
 
 
-def positive_count(value: object) -> int:
+def positive_count(value: object, option: str = "--cases") -> int:
     # type() not isinstance(): True is an int in Python, but not a number of cases.
     if type(value) is int:
         number = value
@@ -55,9 +56,9 @@ def positive_count(value: object) -> int:
     else:
         number = 0
     if number < 1:
-        raise UsageError(f"--cases must be a whole number of 1 or more, not {value!r}")
+        raise UsageError(f"{option} must be a whole number of 1 or more, not {value!r}")
     if number > MAX_CASES:
-        raise UsageError(f"--cases can add at most {MAX_CASES:,} at a time, not {number:,}")
+        raise UsageError(f"{option} can add at most {MAX_CASES:,} at a time, not {number:,}")
     return number
 
 
@@ -565,11 +566,17 @@ class Command(BaseCommand):
             action="store_true",
             help="run even under the production settings (creates known logins: be sure)",
         )
-        # --followups-due N (a later issue) is added here.
+        parser.add_argument(
+            "--followups-due",
+            metavar="N",
+            help="add N recovered patients (consent given) whose first follow-up is due now",
+        )
 
     def handle(self, *args, **options):
         try:
             cases = positive_count(options["cases"]) if options["cases"] is not None else 0
+            due = options["followups_due"]
+            due = positive_count(due, "--followups-due") if due is not None else 0
             seed = seed_value(options["seed"])
         except UsageError as error:
             self.stderr.write(str(error))
@@ -586,7 +593,8 @@ class Command(BaseCommand):
         self.seed_demo_patients(staff)
         if cases:
             self.seed_cases(cases, seed, staff)
-        # --followups-due N goes here, after the bulk cases: it needs recovered cases to follow.
+        if due:
+            self.seed_followups_due(due)
 
     def seed_staff(self) -> dict:
         password, where = demo_password()
@@ -630,6 +638,14 @@ class Command(BaseCommand):
         tiers = Counter(case.tier.key for case in cases)
         mix = ", ".join(f"{tiers[tier]} {tier}" for tier in rules.TIERS)
         self.stdout.write(f"Demo patients: {len(cases)} recorded ({mix}).")
+
+    def seed_followups_due(self, count: int):
+        started = time.monotonic()
+        create_due(count, lambda done: self.stderr.write(f"  {done:,} / {count:,} recovered"))
+        self.stdout.write(
+            f"Added {count:,} recovered patients with a follow-up due now "
+            f"in {time.monotonic() - started:.1f} s."
+        )
 
     def seed_cases(self, count: int, seed: int, staff: dict):
         def progress(done, seconds):

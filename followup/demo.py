@@ -1,0 +1,99 @@
+"""Demo data for follow-ups: recovered patients whose first follow-up is due now (never real)."""
+
+import datetime
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake import rules
+from intake.forms import CONSENT_WORDING
+from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
+
+from .models import FollowUp, FollowUpPlan
+from .plan import due_times
+
+BATCH_SIZE = 2000
+FIRST_NAMES = ("Ada", "Ben", "Cleo", "Dev", "Edie", "Finn", "Gita", "Hal", "Isla", "Jon")
+# Every red-flag fact "no", no pain now: a routine case that has recovered.
+ANSWERS = {
+    "date_of_birth": "1980-07-14",
+    "first_episode": False,
+    "pain_score": 0,
+    "pain_duration_weeks": 2,
+    "leg_symptoms": "none",
+    "leg_weakness": "none",
+    **{q.id: False for q in rules.QUESTIONS if q.kind == "yesno" and q.id != "first_episode"},
+}
+
+
+def create_due(count: int, progress=None) -> int:
+    """Insert `count` recovered patients (distinct addresses, consent given) with a full plan
+    whose first step is due now; in batches, each in its own transaction. No signals, no mail."""
+    now = timezone.now()
+    plan = FollowUpPlan.current()
+    recovered_at = now - datetime.timedelta(days=plan.steps[0])
+    dues = [now, *due_times(recovered_at, plan.steps)[1:]]
+    assessment = rules.assess(ANSWERS, timezone.localdate(now))
+    token = secrets.token_hex(3)  # reruns add new addresses rather than colliding
+    for first in range(0, count, BATCH_SIZE):
+        stop = min(count, first + BATCH_SIZE)
+        patients, cases, enquiries, responses = [], [], [], []
+        for index in range(first, stop):
+            name = FIRST_NAMES[index % len(FIRST_NAMES)]
+            patient = Patient(
+                first_name=name,
+                last_name="Recovered",
+                email=f"{name}.recovered.{token}.{index}@example.test".lower(),
+            )
+            patient.search_text = patient.make_search_text()
+            case = Case(
+                patient=patient,
+                status=Case.Status.RECOVERED,
+                computed_urgency=Tier.ROUTINE,
+                urgency=Tier.ROUTINE,
+                opened_at=recovered_at - datetime.timedelta(days=30),
+            )
+            enquiry = Enquiry(patient=patient, case=case, source=Enquiry.Source.WEB)
+            responses.append(
+                IntakeResponse(
+                    case=case,
+                    enquiry=enquiry,
+                    answers=ANSWERS,
+                    questionnaire_version=rules.QUESTIONNAIRE_VERSION,
+                    ruleset_version=assessment.ruleset_version,
+                    urgency=Tier.of(assessment.urgency),
+                    screen_incomplete=assessment.screen_incomplete,
+                    assessed_on=timezone.localdate(case.opened_at),
+                    consent_followup=True,
+                    consent_wording=CONSENT_WORDING,
+                )
+            )
+            patients.append(patient)
+            cases.append(case)
+            enquiries.append(enquiry)
+        with transaction.atomic():
+            # Each bulk_create sets the ids that the next one's foreign keys read.
+            Patient.objects.bulk_create(patients)
+            Case.objects.bulk_create(cases)
+            Enquiry.objects.bulk_create(enquiries)
+            IntakeResponse.objects.bulk_create(responses)
+            FollowUp.objects.bulk_create(
+                FollowUp(case=case, step=step, due_at=due, next_attempt_at=due)
+                for case in cases
+                for step, due in enumerate(dues, start=1)
+            )
+            CaseEvent.objects.bulk_create(
+                CaseEvent(
+                    case=case,
+                    kind=CaseEvent.Kind.FOLLOWUP,
+                    data={
+                        "status": FollowUp.Status.SCHEDULED,
+                        "steps": list(range(1, len(dues) + 1)),
+                    },
+                )
+                for case in cases
+            )
+        if progress is not None:
+            progress(stop)
+    return count

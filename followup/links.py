@@ -1,0 +1,59 @@
+"""Signed links in follow-up emails: no login, nothing about the patient readable in the URL.
+
+Both tokens sign a follow-up's id; the salts keep a check-in token from unsubscribing and the
+other way round. A check-in link expires; an unsubscribe link works for as long as the key does.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.urls import NoReverseMatch, reverse
+
+from .models import FollowUp
+
+CHECKIN_SALT = "followup.checkin"
+CHECKIN_MAX_AGE = datetime.timedelta(days=60)
+UNSUBSCRIBE_SALT = "followup.unsubscribe"
+
+
+def checkin_token(followup_id: int) -> str:
+    return signing.dumps(followup_id, salt=CHECKIN_SALT)
+
+
+def unsubscribe_token(followup_id: int) -> str:
+    return signing.dumps(followup_id, salt=UNSUBSCRIBE_SALT)
+
+
+def _load(token, salt, max_age=None) -> FollowUp | None:
+    try:
+        followup_id = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:  # tampered, expired (SignatureExpired), or not a token at all
+        return None
+    if type(followup_id) is not int:
+        return None
+    return FollowUp.objects.select_related("case").filter(pk=followup_id).first()
+
+
+def followup_from_checkin(token: str) -> FollowUp | None:
+    """The follow-up a check-in link was sent with; None if the link is expired or not ours."""
+    return _load(token, CHECKIN_SALT, CHECKIN_MAX_AGE)
+
+
+def followup_from_unsubscribe(token: str) -> FollowUp | None:
+    return _load(token, UNSUBSCRIBE_SALT)
+
+
+def checkin_url(followup_id: int) -> str | None:
+    """None until the check-in page exists (its URL name is `followup_checkin`)."""
+    try:
+        path = reverse("followup_checkin", args=[checkin_token(followup_id)])
+    except NoReverseMatch:
+        return None
+    return settings.SITE_URL + path
+
+
+def unsubscribe_url(followup_id: int) -> str:
+    return settings.SITE_URL + reverse(
+        "followup_unsubscribe", args=[unsubscribe_token(followup_id)]
+    )

@@ -1,0 +1,166 @@
+"""A case's follow-up plan: scheduled when it recovers, stopped when the patient comes back.
+
+Scheduling needs the patient's consent, as recorded on the case's latest questionnaire, and an
+email address; an opt-out made after that consent stops it. A case recovers once (intake never
+moves a recovered case anywhere but closed), so scheduling a case that has follow-ups already
+does nothing; a recurrence is a new case with a plan of its own.
+
+Every change here runs in one transaction and leaves a follow-up line on the case timeline
+(steps and statuses only, never clinical detail).
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake.models import Case, CaseEvent
+
+from .models import FollowUp, FollowUpPlan, OptOut
+
+log = logging.getLogger(__name__)
+
+# Clinic time of day a step falls due (quiet hours permitting).
+SEND_TIME = datetime.time(10)
+
+# Why a plan stopped (FollowUp.cancelled_reason).
+OPTED_OUT = "opted_out"
+REOPENED = "reopened"
+BOOKED = "booked"
+NEW_CASE = "new_case"
+ASSESSMENT_REQUESTED = "assessment_requested"
+STAFF = "staff"
+
+S = FollowUp.Status
+
+
+def due_times(recovered_at: datetime.datetime, steps: list[int]) -> list[datetime.datetime]:
+    """SEND_TIME in the clinic's time zone, each step's number of days after recovery."""
+    zone = timezone.get_default_timezone()
+    day = timezone.localtime(recovered_at, zone).date()
+    return [
+        datetime.datetime.combine(day + datetime.timedelta(days=days), SEND_TIME, tzinfo=zone)
+        for days in steps
+    ]
+
+
+def consented(case: Case) -> bool:
+    """The case's latest questionnaire says yes to follow-up email, and no opt-out came after."""
+    latest = case.responses.order_by("-submitted_at", "-pk").first()
+    if latest is None or not latest.consent_followup:
+        return False
+    return not OptOut.objects.filter(
+        patient_id=case.patient_id, at__gte=latest.submitted_at
+    ).exists()
+
+
+def _event(case_id, actor=None, **data):
+    return CaseEvent(case_id=case_id, kind=CaseEvent.Kind.FOLLOWUP, actor=actor, data=data)
+
+
+def schedule(case_id: int, recovered_at: datetime.datetime | None = None) -> int:
+    """Write the plan's follow-ups for a recovered case; how many were written (0: none due)."""
+    recovered_at = recovered_at or timezone.now()
+    with transaction.atomic():
+        # The lock makes "has it follow-ups already?" true for anyone asking after us.
+        case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
+        if case.status != Case.Status.RECOVERED or case.followups.exists():
+            return 0
+        if not case.patient.email or not consented(case):
+            return 0
+        plan = FollowUpPlan.current()
+        rows = [
+            FollowUp(case=case, step=step, due_at=due, next_attempt_at=due)
+            for step, due in enumerate(due_times(recovered_at, plan.steps), start=1)
+        ]
+        FollowUp.objects.bulk_create(rows)
+        _event(case.pk, status=S.SCHEDULED, steps=[row.step for row in rows]).save()
+    log.info("case %s: %s follow-ups scheduled", case_id, len(rows))
+    return len(rows)
+
+
+def stop_plan(case_id: int, reason: str, actor=None) -> int:
+    """Cancel the case's scheduled follow-ups; how many. One already being sent goes out."""
+    with transaction.atomic():
+        pending = FollowUp.objects.filter(case_id=case_id, status=S.SCHEDULED)
+        steps = list(pending.select_for_update().order_by("step").values_list("step", flat=True))
+        if not steps:
+            return 0
+        pending.update(status=S.CANCELLED, cancelled_reason=reason)
+        _event(case_id, actor, status=S.CANCELLED, steps=steps, reason=reason).save()
+    log.info("case %s: %s follow-ups cancelled (%s)", case_id, len(steps), reason)
+    return len(steps)
+
+
+def stop_patient_plans(patient_id: int, reason: str, actor=None, keep_case_id=None) -> int:
+    """Cancel the scheduled follow-ups of every case of the patient (but keep_case_id's)."""
+    case_ids = (
+        FollowUp.objects.filter(case__patient_id=patient_id, status=S.SCHEDULED)
+        .exclude(case_id=keep_case_id)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    return sum(stop_plan(case_id, reason, actor) for case_id in list(case_ids))
+
+
+def opt_out(patient_id: int, source: str) -> int:
+    """Record the patient's opt-out and cancel all their scheduled follow-ups; how many."""
+    with transaction.atomic():
+        OptOut.objects.update_or_create(
+            patient_id=patient_id, defaults={"at": timezone.now(), "source": source}
+        )
+        cancelled = stop_patient_plans(patient_id, OPTED_OUT)
+    log.info("patient %s opted out of follow-ups (%s)", patient_id, source)
+    return cancelled
+
+
+# --- What staff do to one follow-up (the clinic's follow-ups page) ------------------------------
+
+
+def _change(followup_id, allowed, actor, changes, data):
+    """Apply `changes` if the row is in one of `allowed` statuses; False if it was not."""
+    with transaction.atomic():
+        row = FollowUp.objects.select_for_update().filter(pk=followup_id, status__in=allowed)
+        followup = row.first()
+        if followup is None:
+            return False
+        row.update(**changes)
+        _event(followup.case_id, actor, step=followup.step, **data).save()
+    return True
+
+
+def cancel(followup_id: int, actor) -> bool:
+    """Cancel one follow-up that is scheduled, failed or of unknown outcome."""
+    return _change(
+        followup_id,
+        [S.SCHEDULED, S.FAILED, S.UNKNOWN],
+        actor,
+        {"status": S.CANCELLED, "cancelled_reason": STAFF},
+        {"status": S.CANCELLED, "reason": STAFF},
+    )
+
+
+def retry(followup_id: int, actor) -> bool:
+    """Send a failed or unknown-outcome follow-up again at the next dispatch (quiet hours apply).
+
+    For an unknown one this is the person's decision that a second copy is acceptable.
+    """
+    return _change(
+        followup_id,
+        [S.FAILED, S.UNKNOWN],
+        actor,
+        {"status": S.SCHEDULED, "attempts": 0, "next_attempt_at": timezone.now()},
+        {"status": "retry"},
+    )
+
+
+def reschedule(followup_id: int, due_at: datetime.datetime, actor) -> bool:
+    """Move a scheduled follow-up to another time."""
+    return _change(
+        followup_id,
+        [S.SCHEDULED],
+        actor,
+        {"due_at": due_at, "next_attempt_at": due_at},
+        {"status": "rescheduled", "due_at": due_at.isoformat()},
+    )

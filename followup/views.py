@@ -1,0 +1,26 @@
+"""The patient's follow-up pages: unsubscribe (with RFC 8058 one-click)."""
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from . import links, plan
+from .models import OptOut
+
+
+# Mail programs send the one-click POST with no CSRF token (RFC 8058); the signed token in the
+# URL is the authority, and GET changes nothing, so a link scanner cannot unsubscribe anyone.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    followup = links.followup_from_unsubscribe(token)
+    if followup is None:
+        return render(request, "followup/link_expired.html", status=404)
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        source = OptOut.Source.ONE_CLICK if one_click else OptOut.Source.LINK
+        plan.opt_out(followup.case.patient_id, source)
+        return render(request, "followup/unsubscribed.html")
+    return render(request, "followup/unsubscribe.html")

@@ -251,3 +251,15 @@ def test_force_runs_it_under_the_production_settings(monkeypatch):
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "clinic.settings.production")
     seed("--force")
     assert get_user_model().objects.count() == 3
+
+
+def test_generated_cases_are_searchable_and_carry_their_targets():
+    seed("--cases", "200")
+    cases = generated_cases().select_related("patient")
+    assert all(c.patient.last_name.casefold() in c.patient.search_text for c in cases)
+    assert all(c.target_due_at is not None for c in cases)
+    sources = {c.pk: c.source for c in cases}
+    for enquiry in Enquiry.objects.filter(case__in=cases):
+        assert sources[enquiry.case_id] == enquiry.source
+    moved_on = cases.exclude(status="new").exclude(urgency=Tier.EMERGENCY)
+    assert all(c.target_met_at is not None for c in moved_on)

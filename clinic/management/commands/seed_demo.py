@@ -25,9 +25,18 @@ from django.utils import timezone
 
 from clinic import roles
 from followup.demo import create_due
-from intake import rules
+from intake import rules, targets
 from intake.forms import CONSENT_WORDING
-from intake.models import Case, Enquiry, Flag, IntakeResponse, Patient, StaffProfile, Tier
+from intake.models import (
+    Case,
+    Enquiry,
+    Flag,
+    IntakeResponse,
+    Patient,
+    StaffProfile,
+    Tier,
+    TriageTargets,
+)
 from intake.services import Contact, phone_digits, record_enquiry
 
 USAGE_ERROR = 2
@@ -426,6 +435,7 @@ class CaseMaker:
         self.practitioner = staff.get("practitioner")
         self.token = secrets.token_hex(3)  # not from rng: reruns with one seed must not collide
         self.tiers = Counter()
+        self.targets = TriageTargets.current()
         self.incomplete = 0
         self.midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         # Sorted, so that ids rise with time as they would in real use.
@@ -464,12 +474,23 @@ class CaseMaker:
                 date_of_birth=date.fromisoformat(raw["date_of_birth"]),
                 created_at=opened,
             )
+            patient.search_text = patient.make_search_text()
             status = random_status(rng, tier, now - opened)
             acknowledged = None
             if tier == Tier.EMERGENCY and (status != S.NEW or rng.random() < 0.5):
                 acknowledged = min(now, opened + timedelta(minutes=rng.uniform(2, 25)))
+            due = targets.due_at(tier, opened, self.targets)
+            met = None
+            if tier == Tier.EMERGENCY:
+                met = acknowledged
+            elif status != S.NEW:
+                # Most are contacted in time; some late, as in real life.
+                met = min(now, opened + (due - opened) * rng.uniform(0.1, 1.3))
             case = Case(
                 patient=patient,
+                source=source,
+                target_due_at=due,
+                target_met_at=met,
                 status=status,
                 computed_urgency=tier,
                 urgency=tier,

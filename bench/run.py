@@ -182,8 +182,7 @@ def main():
     queue_ratio = by_label["queue"][1] / home_p95
     verdict = "met" if queue_ratio <= 3 else "NOT met"
     target = "queue p95 at most 3x a trivial signed-in view's p95"
-    print(f"\ntarget: {target}: {queue_ratio:.1f}x ({verdict})")"
-    )
+    print(f"\ntarget: {target}: {queue_ratio:.1f}x ({verdict})")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,6 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("intake.urls")),
-    path("f/", include("followup.urls")),
+    path("", include("followup.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,5 @@
-"""Follow-up after recovery: the clinic's plan, one row per reminder, and patients' opt-outs."""
+"""Follow-up after recovery: the clinic's plan, one row per reminder, patients' opt-outs and
+check-ins."""
 
 import datetime
 
@@ -8,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from intake.models import Case, Patient
+from intake.models import Case, Patient, Tier
 
 # 2 weeks, 6 weeks, 3 months, 5 months (before the median recurrence), 12 months.
 DEFAULT_STEPS = [14, 42, 91, 152, 365]
@@ -125,3 +126,42 @@ class OptOut(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=10, choices=Source.choices)
+
+
+class CheckIn(models.Model):
+    """A recovered patient's answers to the check-in linked from a follow-up email.
+
+    Kept whatever the answers; the red-flag answers themselves are kept only when something was
+    raised, on the questionnaire of the case the check-in was recorded on (`new_case`).
+    """
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="checkins")
+    # The recovered case the follow-up belongs to.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="checkins")
+    pain_now = models.PositiveSmallIntegerField()
+    recurred = models.BooleanField()
+    wants_assessment = models.BooleanField()
+    # The computed urgency when a flag fired or an assessment was asked for; null: nothing raised.
+    urgency = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
+    # The case the check-in was recorded on: a new one, or the patient's open case if they had one.
+    new_case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pain_now__lte=10), name="checkin_pain_0_to_10")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="checkin_created")]
+
+    def __str__(self):
+        return f"Check-in {self.pk} on case {self.case_id}"
+
+    @property
+    def raised(self) -> bool:
+        return self.urgency is not None
+
+    @property
+    def tier(self) -> Tier | None:
+        return None if self.urgency is None else Tier(self.urgency)

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from clinic import roles
 from followup import links
-from followup.models import FollowUp
+from followup.checkin_views import DONE_SALT as CHECKIN_DONE_SALT
+from followup.models import CheckIn, FollowUp
 from intake.models import Alert, Case, Flag, StaffProfile, Tier
 from intake.services import Contact, record_enquiry
 from intake.views import CONFIRMATION_SALT
@@ -35,6 +36,8 @@ ACCESS = [
     ("intake_form",       None,              "get",  OK,        OK,        OK,           OK),
     ("intake_done",       "token",           "get",  OK,        OK,        OK,           OK),
     ("followup_unsubscribe", "unsubscribe",  "get",  OK,        OK,        OK,           OK),
+    ("followup_checkin",  "checkin",         "get",  OK,        OK,        OK,           OK),
+    ("followup_checkin_done", "checkin done", "get",  OK,        OK,        OK,           OK),
     ("enquiry_new",       None,              "get",  LOGIN,     OK,        OK,           OK),
     ("enquiry_done",      "own enquiry",     "get",  LOGIN,     OK,        OK,           OK),
     ("enquiry_done",      "others' enquiry", "get",  LOGIN,     NOT_FOUND, NOT_FOUND,    NOT_FOUND),
@@ -50,6 +53,9 @@ ACCESS = [
     ("overview",          None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit",        "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit_export", "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("followups",         None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("followup_action",   "followup cancel", "post", LOGIN,     FORBIDDEN, ON,           ON),
+    ("followup_plan",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
 ]  # fmt: skip
 
 # Named URLs deliberately left out of the table.
@@ -82,6 +88,11 @@ def emergency_case(logged_by=None):
     )
 
 
+def followup_of(recorded):
+    now = timezone.now()
+    return FollowUp.objects.create(case=recorded.case, step=1, due_at=now, next_attempt_at=now)
+
+
 def url_and_data(target, name, user):
     """The URL for this row, with any object it needs made for this user, and the POST data."""
     recorded = emergency_case(logged_by=user if target == "own enquiry" else staff("reception"))
@@ -92,11 +103,20 @@ def url_and_data(target, name, user):
             token = signing.dumps(recorded.response.pk, salt=CONFIRMATION_SALT)
             return reverse(name, args=[token]), {}
         case "unsubscribe":
-            now = timezone.now()
-            row = FollowUp.objects.create(
-                case=recorded.case, step=1, due_at=now, next_attempt_at=now
+            return reverse(name, args=[links.unsubscribe_token(followup_of(recorded).pk)]), {}
+        case "checkin":
+            return reverse(name, args=[links.checkin_token(followup_of(recorded).pk)]), {}
+        case "checkin done":
+            checkin = CheckIn.objects.create(
+                followup=followup_of(recorded),
+                case=recorded.case,
+                pain_now=1,
+                recurred=False,
+                wants_assessment=False,
             )
-            return reverse(name, args=[links.unsubscribe_token(row.pk)]), {}
+            return reverse(name, args=[signing.dumps(checkin.pk, salt=CHECKIN_DONE_SALT)]), {}
+        case "followup cancel":
+            return reverse(name, args=[followup_of(recorded).pk, "cancel"]), {}
         case "own enquiry" | "others' enquiry":
             return reverse(name, args=[recorded.enquiry.pk]), {}
         case "case":

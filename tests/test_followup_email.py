@@ -95,11 +95,13 @@ def test_the_unsubscribe_header_crosses_the_wire_as_one_plain_line(settings):
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
 
 
-def test_the_email_carries_no_check_in_link_until_the_page_exists(smtp_server, settings):
+def test_the_email_carries_the_real_check_in_page_and_the_phone(smtp_server, settings, client):
     settings.CLINIC_PHONE = "01632 960999"
     _, _, message = send_one(smtp_server)
     text, html = bodies(message)
-    assert "checkin" not in text and "checkin" not in html
+    url = re.search(r"https?://\S+/f/checkin/\S+/", text).group(0)
+    assert f'href="{url}"' in html
+    assert "How is your back?" in client.get(urlsplit(url).path).content.decode()
     assert "call us on 01632 960999" in text
 
 

@@ -1,0 +1,132 @@
+"""A recovered patient's check-in: judged by intake's rules and, when it raises anything,
+recorded the way intake records an enquiry.
+
+A check-in raises something when a red-flag rule fires or the patient asks for an assessment of
+the underlying cause. Then it goes through `intake.services.record_enquiry` (source "checkin"),
+which gives it the computed urgency, the flags, the timeline lines and the alerts of any
+enquiry, and the recovered case's remaining follow-ups stop (reason "reopened" when a flag
+fired, "assessment_requested" when only an assessment was asked for).
+
+We open a new case rather than reopen the recovered one. A recovered case only moves to closed
+(intake's transitions), and a recurrence is a new episode: it gets its own triage target, queue
+place, questionnaire and, once it recovers, a plan of its own (plan.py says the same), while the
+recovered case keeps the history that the came-back figure counts. record_enquiry already does
+this when the patient has no open case; if they have one (they came back some other way), the
+check-in joins it and can only raise its urgency, never lower it.
+
+Whatever the answers, a CheckIn row and a "check-in" line on the recovered case's timeline are
+kept; neither holds the red-flag answers, which live on the new case's questionnaire.
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from intake import rules
+from intake.models import Case, CaseEvent, Enquiry, Tier
+from intake.services import Contact, record_enquiry
+
+from . import plan
+from .models import CheckIn, FollowUp
+
+log = logging.getLogger(__name__)
+
+
+def kept_consent(case: Case) -> tuple[bool, str]:
+    """The follow-up consent as it stands for this case (an opt-out since then withdraws it)."""
+    if not plan.consented(case):
+        return False, ""
+    latest = case.responses.order_by("-submitted_at", "-pk").first()
+    return True, latest.consent_wording
+
+
+def date_of_birth_on_record(case: Case, on: datetime.date) -> datetime.date | None:
+    """The patient record's date of birth, else the one given on the case's latest questionnaire
+    (a patient logged by reception may have a record without one). None if neither is usable:
+    the age rules then count as unanswered, never as "no"."""
+    dob = case.patient.date_of_birth
+    if dob is None:
+        latest = case.responses.order_by("-submitted_at", "-pk").first()
+        given = latest.answers.get("date_of_birth") if latest else None
+        try:
+            dob = datetime.date.fromisoformat(given) if isinstance(given, str) else None
+        except ValueError:
+            dob = None
+    return dob if dob is not None and dob <= on else None
+
+
+def record_checkin(
+    followup: FollowUp,
+    *,
+    pain_now: int,
+    recurred: bool,
+    wants_assessment: bool,
+    answers: dict,
+    on: datetime.date | None = None,
+) -> CheckIn:
+    """Judge the answers (intake's rules, on today's date, with the date of birth on record)
+    and record the check-in."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        # One check-in of a case at a time: a double submission cannot open two cases.
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=followup.case_id)
+        )
+        date_of_birth = date_of_birth_on_record(case, on)
+        answers = {**answers, "date_of_birth": date_of_birth}
+        assessment = rules.assess(answers, on)
+        flagged = bool(assessment.flags)
+        new_case, urgency = None, None
+        if flagged or wants_assessment:
+            patient = case.patient
+            consent, wording = kept_consent(case)
+            recorded = record_enquiry(
+                contact=Contact(
+                    first_name=patient.first_name,
+                    last_name=patient.last_name,
+                    email=patient.email,
+                    phone=patient.phone,
+                    date_of_birth=date_of_birth,
+                ),
+                source=Enquiry.Source.CHECKIN,
+                reason="Follow-up check-in"
+                + (": asked for an assessment of the underlying cause" if wants_assessment else ""),
+                answers=answers,
+                consent_followup=consent,
+                consent_wording=wording,
+                on=on,
+            )
+            new_case, urgency = recorded.case, Tier.of(assessment.urgency)
+            plan.stop_plan(case.pk, plan.REOPENED if flagged else plan.ASSESSMENT_REQUESTED)
+        checkin = CheckIn.objects.create(
+            followup=followup,
+            case=case,
+            pain_now=pain_now,
+            recurred=recurred,
+            wants_assessment=wants_assessment,
+            urgency=urgency,
+            new_case=new_case,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.CHECKIN,
+            data={
+                "step": followup.step,
+                "pain_now": pain_now,
+                "recurred": recurred,
+                "wants_assessment": wants_assessment,
+                "new_case": new_case.pk if new_case else None,
+                "urgency": urgency.key if urgency is not None else None,
+            },
+        )
+    log.info(
+        "check-in %s on case %s: %s",
+        checkin.pk,
+        case.pk,
+        f"recorded on case {new_case.pk}" if new_case else "nothing raised",
+    )
+    return checkin

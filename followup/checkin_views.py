@@ -1,0 +1,78 @@
+"""The patient's check-in page, opened from a follow-up email: no login, a signed expiring link."""
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import is_ratelimited
+
+from intake.views import body_too_large
+
+from . import links
+from .checkin import record_checkin
+from .forms import CheckInForm
+from .models import CheckIn
+
+log = logging.getLogger(__name__)
+
+DONE_SALT = "followup.checkin.done"
+DONE_MAX_AGE = 24 * 60 * 60
+
+
+def over_rate_limit(request):
+    """The intake form's limit, counted apart from it; a cache outage never turns anyone away."""
+    try:
+        return is_ratelimited(
+            request,
+            group="checkin",
+            key="ip",
+            rate=settings.INTAKE_RATE,
+            method="POST",
+            increment=True,
+        )
+    except Exception as exc:
+        log.warning("rate limit not checked: %s", type(exc).__name__)
+        return False
+
+
+# The same link may be used again: a patient whose back gets worse later must be heard.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin(request, token):
+    followup = links.followup_from_checkin(token)
+    if followup is None:
+        return render(request, "followup/link_expired.html", status=404)
+    if request.method != "POST":
+        return render(request, "followup/checkin.html", {"form": CheckInForm()})
+    if body_too_large(request):
+        return render(request, "errors/400.html", status=400)
+    form = CheckInForm(request.POST)
+    if over_rate_limit(request):
+        return render(request, "followup/checkin.html", {"form": form, "limited": True}, status=429)
+    if not form.is_valid():
+        return render(request, "followup/checkin.html", {"form": form}, status=400)
+    recorded = record_checkin(
+        followup,
+        pain_now=form.cleaned_data["pain_now"],
+        recurred=form.pain_came_back,
+        wants_assessment=form.cleaned_data["wants_assessment"],
+        answers=form.answers(),
+    )
+    return redirect("followup_checkin_done", token=signing.dumps(recorded.pk, salt=DONE_SALT))
+
+
+@never_cache
+@require_safe
+def checkin_done(request, token):
+    try:
+        checkin_id = signing.loads(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
+    except signing.BadSignature:
+        checkin_id = None
+    recorded = CheckIn.objects.filter(pk=checkin_id).first() if type(checkin_id) is int else None
+    if recorded is None:
+        return render(request, "intake/link_expired.html", status=404)
+    tier = recorded.tier.key if recorded.raised else None
+    return render(request, "followup/checkin_done.html", {"tier": tier, "checkin": recorded})

@@ -43,6 +43,7 @@ test: lint
 # Benchmarks against real PostgreSQL, Redis and gunicorn; each prints ratios to a baseline.
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) var

@@ -23,7 +23,7 @@ install: $(BIN)/.installed
 run: export DJANGO_SETTINGS_MODULE = clinic.settings.local
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --demo-followups
 	@echo
 	@echo "  The clinic is at http://127.0.0.1:$(PORT)/   (questionnaire: /intake/, staff: /accounts/login/)"
 	@echo

@@ -263,3 +263,12 @@ def test_generated_cases_are_searchable_and_carry_their_targets():
         assert sources[enquiry.case_id] == enquiry.source
     moved_on = cases.exclude(status="new").exclude(urgency=Tier.EMERGENCY)
     assert all(c.target_met_at is not None for c in moved_on)
+
+
+def test_demo_followups_are_added_once_for_make_run():
+    from followup.models import FollowUp
+
+    seed("--demo-followups")
+    seed("--demo-followups")
+    due = FollowUp.objects.filter(step=1, status="scheduled")
+    assert due.count() == 3

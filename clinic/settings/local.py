@@ -1,7 +1,7 @@
 """Settings for `make run` on a laptop: embedded defaults, nothing to configure."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import VAR_DIR, env, env_on_off
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-never-in-production")
@@ -15,3 +15,6 @@ STORAGES = {
 }
 # With no CACHE_URL the cache is per-process memory: fine for one runserver, not for production.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# A demo at 9 pm should still show the follow-up emails in the console; set "on" to try them.
+FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")

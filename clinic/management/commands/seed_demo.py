@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from clinic import roles
 from followup.demo import create_due
+from followup.models import FollowUp
 from intake import rules, targets
 from intake.forms import CONSENT_WORDING
 from intake.models import (
@@ -44,6 +45,7 @@ DEFAULT_SEED = 1989
 BATCH_SIZE = 2000
 MAX_CASES = 1_000_000  # a typo of a few extra zeros should not fill the disk
 HISTORY_DAYS = 548  # about 18 months of generated cases
+DEMO_FOLLOWUPS_DUE = 3  # recovered demo patients whose first follow-up is due at once
 STAFF_DOMAIN = "clinic.example.test"
 
 
@@ -592,6 +594,11 @@ class Command(BaseCommand):
             metavar="N",
             help="add N recovered patients (consent given) whose first follow-up is due now",
         )
+        parser.add_argument(
+            "--demo-followups",
+            action="store_true",
+            help=f"once: {DEMO_FOLLOWUPS_DUE} recovered patients with a follow-up due (make run)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -612,6 +619,8 @@ class Command(BaseCommand):
 
         staff = self.seed_staff()
         self.seed_demo_patients(staff)
+        if options["demo_followups"]:
+            self.seed_demo_followups()
         if cases:
             self.seed_cases(cases, seed, staff)
         if due:
@@ -659,6 +668,16 @@ class Command(BaseCommand):
         tiers = Counter(case.tier.key for case in cases)
         mix = ", ".join(f"{tiers[tier]} {tier}" for tier in rules.TIERS)
         self.stdout.write(f"Demo patients: {len(cases)} recorded ({mix}).")
+
+    def seed_demo_followups(self):
+        """A few recovered patients whose first follow-up is due, once: the worker sends them at
+        the next beat, so `make run` shows the follow-up email in the console too."""
+        if FollowUp.objects.exists():
+            return
+        create_due(DEMO_FOLLOWUPS_DUE)
+        self.stdout.write(
+            f"Demo follow-ups: {DEMO_FOLLOWUPS_DUE} recovered patients with a follow-up due now."
+        )
 
     def seed_followups_due(self, count: int):
         started = time.monotonic()

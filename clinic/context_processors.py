@@ -2,12 +2,11 @@
 
 from django.conf import settings
 
-from .roles import ROLE_LABELS, role_of
+from .roles import ROLE_LABELS, request_role
 
 
 def clinic(request):
-    user = getattr(request, "user", None)
-    role = role_of(user) if user is not None else None
+    role = request_role(request)
     return {
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,

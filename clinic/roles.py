@@ -61,8 +61,18 @@ def role_of(user):
     """The highest role a staff user holds, for display."""
     if not user.is_authenticated:
         return None
-    names = {g.name for g in user.groups.all()}
+    names = set(user.groups.values_list("name", flat=True))
     for role in (CLINIC_ADMIN, PRACTITIONER, RECEPTION):
         if role in names:
             return role
     return None
+
+
+def request_role(request):
+    """role_of(request.user), looked up once per request however many templates ask."""
+    try:
+        return request._clinic_role
+    except AttributeError:
+        user = getattr(request, "user", None)
+        request._clinic_role = role_of(user) if user is not None else None
+        return request._clinic_role

@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from .filter_form import FilterForm
 from .models import Case, Enquiry, Tier
 from .services import phone_digits
 
@@ -72,6 +73,7 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = []
+        form = FilterForm
 
     def filter_tier(self, queryset, name, value):
         # The same cases as urgency__in, asked of queue_rank (urgency + 1; 0 for an emergency

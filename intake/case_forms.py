@@ -2,11 +2,16 @@
 
 from django import forms
 
+from clinic.form_widgets import QUICK_WIDGETS
+
 from . import casework
 from .models import Case, Tier
 
 
 class VersionedForm(forms.Form):
+    # Five of these on every case page: their widgets printed in Python (clinic/form_widgets.py).
+    default_renderer = QUICK_WIDGETS
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

@@ -11,7 +11,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from .filter_form import FilterForm
+from clinic.form_widgets import QUICK_WIDGETS
+
 from .models import Case, Enquiry, Tier
 from .services import phone_digits
 
@@ -37,6 +38,11 @@ def search_terms(text: str) -> list[str]:
 def start_of(day: datetime.date) -> datetime.datetime:
     """Midnight at the clinic, so a date range compares the indexed column itself."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class FilterForm(forms.Form):
+    # Printed on every load of the queue: its widgets printed in Python (clinic/form_widgets.py).
+    default_renderer = QUICK_WIDGETS
 
 
 class CaseFilter(django_filters.FilterSet):

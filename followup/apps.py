@@ -9,10 +9,14 @@ class FollowupConfig(AppConfig):
     verbose_name = "Follow-up after recovery"
 
     def ready(self):
+        from intake import extensions
         from intake.casework import case_status_changed
-        from intake.models import Case
+        from intake.models import Case, CaseEvent
 
         from . import signals
 
         case_status_changed.connect(signals.on_case_status_changed, dispatch_uid="followup")
         post_save.connect(signals.on_case_saved, sender=Case, dispatch_uid="followup")
+        extensions.add_case_panel("followup/case_panel.html")
+        for kind in (CaseEvent.Kind.FOLLOWUP, CaseEvent.Kind.CHECKIN):
+            extensions.add_event_template(kind, "followup/timeline_event.html")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit, roles
 
-from . import casework, rules
+from . import casework, extensions, rules
 from .case_forms import ACTIONS, StatusForm
 from .models import Case, Flag
 
@@ -53,13 +53,16 @@ def case_context(case, forms=None):
     responses = case.responses.order_by("-submitted_at").prefetch_related(
         Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
     )
-    events = case.events.select_related("actor").order_by("-at", "-id")
+    events = list(case.events.select_related("actor").order_by("-at", "-id"))
+    for event in events:
+        event.template = extensions.EVENT_TEMPLATES.get(event.kind)
     forms = forms or {}
     action_forms = {name: forms.get(name) or blank_form(name, case) for name in ACTIONS}
     return {
         "case": case,
         "responses": [(r, answer_sections(r)) for r in responses],
         "events": events,
+        "extra_panels": extensions.CASE_PANELS,
         "forms": action_forms,
         "moves": casework.allowed_moves(case.status),
     }

@@ -1,41 +1,19 @@
 """The patient's check-in page, opened from a follow-up email: no login, a signed expiring link."""
 
-import logging
-
-from django.conf import settings
 from django.core import signing
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.core import is_ratelimited
 
-from intake.views import body_too_large
+from intake.views import body_too_large, over_rate_limit
 
 from . import links
 from .checkin import record_checkin
 from .forms import CheckInForm
 from .models import CheckIn
 
-log = logging.getLogger(__name__)
-
 DONE_SALT = "followup.checkin.done"
 DONE_MAX_AGE = 24 * 60 * 60
-
-
-def over_rate_limit(request):
-    """The intake form's limit, counted apart from it; a cache outage never turns anyone away."""
-    try:
-        return is_ratelimited(
-            request,
-            group="checkin",
-            key="ip",
-            rate=settings.INTAKE_RATE,
-            method="POST",
-            increment=True,
-        )
-    except Exception as exc:
-        log.warning("rate limit not checked: %s", type(exc).__name__)
-        return False
 
 
 # The same link may be used again: a patient whose back gets worse later must be heard.
@@ -50,7 +28,7 @@ def checkin(request, token):
     if body_too_large(request):
         return render(request, "errors/400.html", status=400)
     form = CheckInForm(request.POST)
-    if over_rate_limit(request):
+    if over_rate_limit(request, group="checkin"):
         return render(request, "followup/checkin.html", {"form": form, "limited": True}, status=429)
     if not form.is_valid():
         return render(request, "followup/checkin.html", {"form": form}, status=400)

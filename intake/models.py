@@ -216,6 +216,18 @@ class Flag(models.Model):
     class Meta:
         ordering = ["tier", "id"]
 
+    @classmethod
+    def fired(cls, response, flag: "rules.FiredFlag") -> "Flag":
+        """The row for a flag the rules raised on this response."""
+        return cls(
+            response=response,
+            rule_id=flag.id,
+            tier=Tier.of(flag.tier),
+            reason=flag.reason,
+            source=flag.source,
+            facts=list(flag.facts),
+        )
+
 
 class Alert(models.Model):
     """An email to one practitioner about one response; the row outlives any broker outage."""

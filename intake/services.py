@@ -189,17 +189,7 @@ def record_enquiry(
             consent_followup=consent_followup,
             consent_wording=consent_wording if consent_followup else "",
         )
-        Flag.objects.bulk_create(
-            Flag(
-                response=response,
-                rule_id=flag.id,
-                tier=Tier.of(flag.tier),
-                reason=flag.reason,
-                source=flag.source,
-                facts=list(flag.facts),
-            )
-            for flag in assessment.flags
-        )
+        Flag.objects.bulk_create(Flag.fired(response, flag) for flag in assessment.flags)
         events.append(
             CaseEvent(
                 case=case,

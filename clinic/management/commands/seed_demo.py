@@ -529,17 +529,7 @@ class CaseMaker:
             cases.append(case)
             enquiries.append(enquiry)
             responses.append(response)
-            flags.extend(
-                Flag(
-                    response=response,
-                    rule_id=flag.id,
-                    tier=Tier.of(flag.tier),
-                    reason=flag.reason,
-                    source=flag.source,
-                    facts=list(flag.facts),
-                )
-                for flag in assessment.flags
-            )
+            flags.extend(Flag.fired(response, flag) for flag in assessment.flags)
         return patients, cases, enquiries, responses, flags
 
 

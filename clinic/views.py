@@ -3,7 +3,7 @@
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from . import health
 
@@ -13,7 +13,7 @@ def home(request):
     return render(request, "home.html")
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     # Nothing here is for search engines; also the cheapest view, the benchmarks' baseline.
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")

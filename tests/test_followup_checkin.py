@@ -137,7 +137,7 @@ def test_a_clear_check_in_is_kept_and_the_plan_goes_on(client, url, case):
     response = client.post(url, checkin_data())
     page = client.get(response["Location"]).content.decode()
     assert "Thank you for telling us how you are" in first_heading(page)
-    assert "While you wait" in page  # self-care
+    assert "Looking after your back" in page  # self-care, not "while you wait"
     assert "Go to A&amp;E" in page  # the CES safety net
     checkin = CheckIn.objects.get()
     assert (checkin.urgency, checkin.new_case) == (None, None)

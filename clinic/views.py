@@ -33,10 +33,6 @@ def csrf_failure(request, reason=""):
     return render(request, "errors/403_csrf.html", status=403)
 
 
-def rate_limited(request, exception=None):
-    return render(request, "errors/429.html", status=429)
-
-
 def bad_request(request, exception=None):
     return render(request, "errors/400.html", status=400)
 

@@ -143,7 +143,6 @@ CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True  # a cache outage must not turn patients away
-RATELIMIT_VIEW = "clinic.views.rate_limited"
 INTAKE_RATE = env("INTAKE_RATE", default="20/h")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -54,6 +54,18 @@ def require(perm):
     return decorator
 
 
+def clinical_staff():
+    """Active practitioners and clinic admins: who can be alerted, assigned or put on duty."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[PRACTITIONER, CLINIC_ADMIN])
+        .distinct()
+        .order_by("username")
+    )
+
+
 ROLE_LABELS = {RECEPTION: "Reception", PRACTITIONER: "Practitioner", CLINIC_ADMIN: "Clinic admin"}
 
 

@@ -11,7 +11,6 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -30,12 +29,7 @@ MAX_BACKOFF = datetime.timedelta(minutes=10)
 
 def recipients():
     """Practitioners on duty; if nobody is on duty, every practitioner and clinic admin."""
-    staff = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.PRACTITIONER, roles.CLINIC_ADMIN])
-        .exclude(email="")
-        .distinct()
-    )
+    staff = roles.clinical_staff().exclude(email="")
     on_duty = staff.filter(staff_profile__on_duty=True)
     if on_duty.exists():
         return on_duty

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from clinic import roles
 from clinic.form_widgets import QUICK_WIDGETS
 
 from . import casework
@@ -24,7 +25,7 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = casework.assignable_staff()
+        staff = roles.clinical_staff()
         self.fields["assignee"].choices = [("", "Nobody")] + [
             (u.pk, u.get_full_name() or u.get_username()) for u in staff
         ]

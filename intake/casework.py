@@ -6,7 +6,6 @@ audit row. A status change is announced with the `case_status_changed` signal af
 that follow-ups can react without intake knowing about them.
 """
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -102,19 +101,10 @@ def acknowledge(request, case_id, version):
     return _change(request, case_id, version, "acknowledge", apply)
 
 
-def assignable_staff():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.PRACTITIONER, roles.CLINIC_ADMIN])
-        .distinct()
-        .order_by("username")
-    )
-
-
 def assign(request, case_id, version, assignee_id):
     assignee = None
     if assignee_id:
-        assignee = assignable_staff().filter(pk=assignee_id).first()
+        assignee = roles.clinical_staff().filter(pk=assignee_id).first()
         if assignee is None:
             raise CaseworkError("Choose a practitioner.", field="assignee")
 

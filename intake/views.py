@@ -3,7 +3,6 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -135,12 +134,7 @@ def enquiry_done(request, pk):
 @roles.require(roles.MANAGE_CLINIC)
 @require_http_methods(["GET", "POST"])
 def duty_rota(request):
-    staff = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.PRACTITIONER, roles.CLINIC_ADMIN])
-        .distinct()
-        .order_by("username")
-    )
+    staff = roles.clinical_staff()
     if request.method == "POST":
         on_duty = set(request.POST.getlist("on_duty"))
         for user in staff:

@@ -56,15 +56,12 @@ def create_due(count: int, progress=None) -> int:
             )
             enquiry = Enquiry(patient=patient, case=case, source=Enquiry.Source.WEB)
             responses.append(
-                IntakeResponse(
+                IntakeResponse.judged(
+                    assessment,
+                    answers=ANSWERS,
+                    on=timezone.localdate(case.opened_at),
                     case=case,
                     enquiry=enquiry,
-                    answers=ANSWERS,
-                    questionnaire_version=rules.QUESTIONNAIRE_VERSION,
-                    ruleset_version=assessment.ruleset_version,
-                    urgency=Tier.of(assessment.urgency),
-                    screen_incomplete=assessment.screen_incomplete,
-                    assessed_on=timezone.localdate(case.opened_at),
                     consent_followup=True,
                     consent_wording=CONSENT_WORDING,
                 )

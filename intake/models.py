@@ -198,6 +198,19 @@ class IntakeResponse(models.Model):
     consent_wording = models.TextField(blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
+    @classmethod
+    def judged(cls, assessment: "rules.Assessment", *, answers, on, **fields) -> "IntakeResponse":
+        """An unsaved response carrying what the rules said of `answers` on day `on`."""
+        return cls(
+            answers=answers,
+            questionnaire_version=rules.QUESTIONNAIRE_VERSION,
+            ruleset_version=assessment.ruleset_version,
+            urgency=Tier.of(assessment.urgency),
+            screen_incomplete=assessment.screen_incomplete,
+            assessed_on=on,
+            **fields,
+        )
+
     @property
     def tier(self) -> Tier:
         return Tier(self.urgency)

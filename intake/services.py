@@ -176,19 +176,17 @@ def record_enquiry(
     ]
     response = None
     if assessment is not None:
-        response = IntakeResponse.objects.create(
+        response = IntakeResponse.judged(
+            assessment,
+            answers=_answers_as_json(answers),
+            on=on,
             case=case,
             enquiry=enquiry,
-            answers=_answers_as_json(answers),
-            questionnaire_version=rules.QUESTIONNAIRE_VERSION,
-            ruleset_version=assessment.ruleset_version,
-            urgency=tier,
-            screen_incomplete=assessment.screen_incomplete,
-            assessed_on=on,
             entered_by=logged_by,
             consent_followup=consent_followup,
             consent_wording=consent_wording if consent_followup else "",
         )
+        response.save()
         Flag.objects.bulk_create(Flag.fired(response, flag) for flag in assessment.flags)
         events.append(
             CaseEvent(

@@ -511,15 +511,12 @@ class CaseMaker:
                 created_at=opened,
             )
             consent = rng.random() < 0.6
-            response = IntakeResponse(
+            response = IntakeResponse.judged(
+                assessment,
+                answers=raw,
+                on=on,
                 case=case,
                 enquiry=enquiry,
-                answers=raw,
-                questionnaire_version=rules.QUESTIONNAIRE_VERSION,
-                ruleset_version=assessment.ruleset_version,
-                urgency=tier,
-                screen_incomplete=assessment.screen_incomplete,
-                assessed_on=on,
                 entered_by=staff_user,
                 consent_followup=consent,
                 consent_wording=CONSENT_WORDING if consent else "",

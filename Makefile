@@ -8,7 +8,10 @@ export PORT
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint chromium bench clean
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+export CHROMIUM
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.12 is needed: install it and/or set PYTHON=/path/to/python3.12" >&2; exit 2; }
@@ -35,10 +38,14 @@ lint: install
 
 # The whole suite against real PostgreSQL and Redis (see .ci/run to start them).
 test: export DJANGO_SETTINGS_MODULE = clinic.settings.test
-test: lint
+test: lint chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+chromium:
+	@test -x "$(CHROMIUM)" || { echo "The browser tests need Chromium and none was found at $(CHROMIUM)." >&2; \
+	  echo "Install Debian's: sudo apt-get install chromium   (or set CHROMIUM=/path/to/chromium)" >&2; exit 2; }
 
 # Benchmarks against real PostgreSQL, Redis and gunicorn; each prints ratios to a baseline.
 bench: install

@@ -23,8 +23,10 @@ RUN pip install --editable .
 # var/ is the one place the app writes: collected static files and beat's schedule.
 RUN mkdir var && chown clinic:clinic var
 USER clinic
-# Build-time stand-ins: settings need a secret key and an email URL to load; neither is used.
+# Build-time stand-ins: settings need a secret key, an email URL and a database URL to load;
+# none is used.
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret EMAIL_URL=smtp://localhost:25 \
+    DATABASE_URL=postgres://build-only@localhost/unused \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000

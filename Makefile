@@ -8,7 +8,7 @@ export PORT
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: install run test lint chromium bench clean
+.PHONY: install run serve test lint chromium bench clean
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
 export CHROMIUM
@@ -22,9 +22,15 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# Web, Celery worker and beat in the foreground; Ctrl-C stops all three.
-run: export DJANGO_SETTINGS_MODULE = clinic.settings.local
+# The embedded PostgreSQL (var/postgres; none if DATABASE_URL is set), then `serve` beside it;
+# Ctrl-C stops everything, the database last.
 run: install
+	@$(BIN)/python -m clinic.local_postgres $(MAKE) --no-print-directory serve
+
+# Migrate, seed, then web, Celery worker and beat in the foreground; Ctrl-C stops all three.
+# make run runs it with its database up; on its own it needs DATABASE_URL.
+serve: export DJANGO_SETTINGS_MODULE = clinic.settings.local
+serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --demo-followups
 	@echo

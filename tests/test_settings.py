@@ -64,6 +64,43 @@ def test_production_refuses_to_start_without_an_email_url():
     assert "EMAIL_URL" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_database_url():
+    variables = {k: v for k, v in DEPLOYMENT.items() if k != "DATABASE_URL"}
+    result = manage("check", DJANGO_SECRET_KEY=secret_key(), **variables)
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_a_database_other_than_postgresql_stops_the_start():
+    for settings in ("production", "local"):
+        result = manage(
+            "check",
+            DJANGO_SETTINGS_MODULE=f"clinic.settings.{settings}",
+            DJANGO_SECRET_KEY=secret_key(),
+            **{**DEPLOYMENT, "DATABASE_URL": "mysql://clinic@localhost/clinic"},
+        )
+        assert result.returncode != 0
+        assert "DATABASE_URL must be a PostgreSQL URL" in result.stderr
+
+
+def test_make_runs_settings_use_the_embedded_postgresql_unless_told_otherwise():
+    show = "from django.conf import settings; d = settings.DATABASES['default']; print(d['HOST'])"
+    result = manage(
+        "shell", "--no-imports", "-c", show, DJANGO_SETTINGS_MODULE="clinic.settings.local"
+    )
+    assert result.stdout.split() == [str(ROOT / "var" / "postgres")], result.stderr
+    url = "postgres://clinic@db.example.test:5432/clinic"
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        show,
+        DJANGO_SETTINGS_MODULE="clinic.settings.local",
+        DATABASE_URL=url,
+    )
+    assert result.stdout.split() == ["db.example.test"], result.stderr
+
+
 def test_production_passes_the_deployment_checks_with_no_warning():
     result = manage(
         "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=secret_key(), **DEPLOYMENT
@@ -109,6 +146,7 @@ def test_the_image_tree_collects_static_files_with_the_build_time_values(tmp_pat
         cwd=tmp_path,
         DJANGO_SECRET_KEY="build-only-not-a-secret",
         EMAIL_URL="smtp://localhost:25",
+        DATABASE_URL="postgres://build-only@localhost/unused",
     )
     assert result.returncode == 0, result.stderr
     collected = tmp_path / "var" / "static"

@@ -1,11 +1,15 @@
 """Settings for `make run` on a laptop: embedded defaults, nothing to configure."""
 
+from clinic.local_postgres import database_url as embedded_postgres_url
+
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env, env_on_off
+from .base import VAR_DIR, env, env_on_off, postgres_database
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-never-in-production")
 VAR_DIR.mkdir(exist_ok=True)
+# make run's embedded PostgreSQL (data and socket in var/postgres), unless DATABASE_URL is set.
+DATABASES = {"default": postgres_database(env("DATABASE_URL", default=embedded_postgres_url()))}
 # Static files straight from the app folders: no collectstatic step.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -5,10 +5,8 @@ page turns them into charts and tables.
 """
 
 import datetime
-import statistics
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -114,15 +112,9 @@ def emergency_acknowledgement(now: datetime.datetime, days: int = PERIOD_DAYS) -
         opened_at__gte=now - datetime.timedelta(days=days),
         acknowledged_at__isnull=False,
     )
-    if connection.vendor == "postgresql":
-        waited = F("acknowledged_at") - F("opened_at")
-        result = cases.aggregate(
-            median=Median(waited, output_field=DurationField()), count=Count("id")
-        )
-        return Acknowledgement(result["median"], result["count"])
-    # Elsewhere (SQLite in development) the durations are few enough to take in Python.
-    waits = [ack - opened for opened, ack in cases.values_list("opened_at", "acknowledged_at")]
-    return Acknowledgement(statistics.median(waits) if waits else None, len(waits))
+    waited = F("acknowledged_at") - F("opened_at")
+    result = cases.aggregate(median=Median(waited, output_field=DurationField()), count=Count("id"))
+    return Acknowledgement(result["median"], result["count"])
 
 
 def open_cases_by_status() -> dict[Case.Status, int]:

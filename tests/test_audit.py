@@ -119,7 +119,6 @@ def test_a_saved_entry_cannot_be_saved_again_or_deleted():
         entry.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
 def test_the_database_refuses_to_update_or_delete_entries():
     AuditEntry.objects.create(action="view", object_type="case", object_id=1)
     entries = AuditEntry.objects.filter(object_id=1)

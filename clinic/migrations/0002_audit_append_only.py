@@ -1,4 +1,4 @@
-"""On PostgreSQL, refuse any UPDATE or DELETE of an audit row in the database itself.
+"""Refuse any UPDATE or DELETE of an audit row in the database itself.
 
 The model already refuses to save an existing entry or delete one; this also stops
 `QuerySet.update()`, `QuerySet.delete()` and raw SQL. TRUNCATE is left alone: the application
@@ -7,34 +7,30 @@ never runs it, and the test runner flushes tables with it between transactional 
 
 from django.db import migrations
 
-CREATE = """
+# One statement each, run with no parameters: "%" is PL/pgSQL's, not a placeholder.
+CREATE = [
+    """
 CREATE OR REPLACE FUNCTION clinic_auditentry_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'audit entries are append-only: % refused', TG_OP
         USING ERRCODE = 'restrict_violation';
 END;
-$$ LANGUAGE plpgsql;
-
+$$ LANGUAGE plpgsql
+""",
+    """
 CREATE TRIGGER clinic_auditentry_append_only
     BEFORE UPDATE OR DELETE ON clinic_auditentry
-    FOR EACH ROW EXECUTE FUNCTION clinic_auditentry_append_only();
-"""
+    FOR EACH ROW EXECUTE FUNCTION clinic_auditentry_append_only()
+""",
+]
 
-DROP = """
-DROP TRIGGER IF EXISTS clinic_auditentry_append_only ON clinic_auditentry;
-DROP FUNCTION IF EXISTS clinic_auditentry_append_only();
-"""
-
-
-def run_on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)  # None: "%" is not a placeholder
-
-    return run
+DROP = [
+    "DROP TRIGGER IF EXISTS clinic_auditentry_append_only ON clinic_auditentry",
+    "DROP FUNCTION IF EXISTS clinic_auditentry_append_only()",
+]
 
 
 class Migration(migrations.Migration):
     dependencies = [("clinic", "0001_initial")]
 
-    operations = [migrations.RunPython(run_on_postgresql(CREATE), run_on_postgresql(DROP))]
+    operations = [migrations.RunSQL(CREATE, DROP)]

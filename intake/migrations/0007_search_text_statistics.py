@@ -1,4 +1,4 @@
-"""A finer sample of Patient.search_text for the planner (PostgreSQL only).
+"""A finer sample of Patient.search_text for the planner.
 
 With the default sample, PostgreSQL's guess at how many patients a search such as "lorem"
 matches swings from one ANALYZE to the next, and about one time in four it picks a parallel
@@ -13,16 +13,7 @@ SET = ["ALTER TABLE intake_patient ALTER COLUMN search_text SET STATISTICS 400"]
 RESET = ["ALTER TABLE intake_patient ALTER COLUMN search_text SET STATISTICS -1"]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("intake", "0006_checkin_source")]
 
-    operations = [migrations.RunPython(run(SET), run(RESET))]
+    operations = [migrations.RunSQL(SET, RESET)]

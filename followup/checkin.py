@@ -57,6 +57,30 @@ def date_of_birth_on_record(case: Case, on: datetime.date) -> datetime.date | No
     return dob if dob is not None and dob <= on else None
 
 
+def _record_enquiry(case, answers, not_asked, wants_assessment, on) -> Case:
+    """Record what the check-in raised as an enquiry of the patient (source "checkin")."""
+    patient = case.patient
+    consent, wording = kept_consent(case)
+    recorded = record_enquiry(
+        contact=Contact(
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            email=patient.email,
+            phone=patient.phone,
+            date_of_birth=(answers or {}).get("date_of_birth") or patient.date_of_birth,
+        ),
+        source=Enquiry.Source.CHECKIN,
+        reason="Follow-up check-in"
+        + (": asked for an assessment of the underlying cause" if wants_assessment else ""),
+        answers=answers,
+        not_asked=not_asked,
+        consent_followup=consent,
+        consent_wording=wording,
+        on=on,
+    )
+    return recorded.case
+
+
 def record_checkin(
     followup: FollowUp,
     *,
@@ -64,10 +88,11 @@ def record_checkin(
     recurred: bool,
     wants_assessment: bool,
     answers: dict,
+    not_asked: tuple[str, ...] = (),
     on: datetime.date | None = None,
 ) -> CheckIn:
     """Judge the answers (intake's rules, on today's date, with the date of birth on record)
-    and record the check-in."""
+    and record the check-in. `not_asked` names the facts the check-in did not ask."""
     on = on or timezone.localdate()
     with transaction.atomic():
         # One check-in of a case at a time: a double submission cannot open two cases.
@@ -78,29 +103,12 @@ def record_checkin(
         )
         date_of_birth = date_of_birth_on_record(case, on)
         answers = {**answers, "date_of_birth": date_of_birth}
-        assessment = rules.assess(answers, on)
+        assessment = rules.assess(answers, on, not_asked)
         flagged = bool(assessment.flags)
         new_case, urgency = None, None
         if flagged or wants_assessment:
-            patient = case.patient
-            consent, wording = kept_consent(case)
-            recorded = record_enquiry(
-                contact=Contact(
-                    first_name=patient.first_name,
-                    last_name=patient.last_name,
-                    email=patient.email,
-                    phone=patient.phone,
-                    date_of_birth=date_of_birth,
-                ),
-                source=Enquiry.Source.CHECKIN,
-                reason="Follow-up check-in"
-                + (": asked for an assessment of the underlying cause" if wants_assessment else ""),
-                answers=answers,
-                consent_followup=consent,
-                consent_wording=wording,
-                on=on,
-            )
-            new_case, urgency = recorded.case, Tier.of(assessment.urgency)
+            new_case = _record_enquiry(case, answers, not_asked, wants_assessment, on)
+            urgency = Tier.of(assessment.urgency)
             plan.stop_plan(case.pk, plan.REOPENED if flagged else plan.ASSESSMENT_REQUESTED)
         checkin = CheckIn.objects.create(
             followup=followup,
@@ -129,4 +137,39 @@ def record_checkin(
         case.pk,
         f"recorded on case {new_case.pk}" if new_case else "nothing raised",
     )
+    return checkin
+
+
+def request_assessment(checkin: CheckIn) -> CheckIn:
+    """The patient whose pain came back asks for the assessment the page recommended.
+
+    Recorded like a check-in that asked for one (a routine case, the plan stopped), except that
+    the check-in's answers were not kept (nothing was raised), so the new case has no
+    questionnaire and shows its screen as incomplete for staff to complete when they call.
+    Asking twice changes nothing.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("patient")
+        case = case.get(pk=checkin.case_id)
+        checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+        if checkin.new_case_id is not None:
+            return checkin
+        checkin.new_case = _record_enquiry(case, None, (), True, timezone.localdate())
+        checkin.wants_assessment = True
+        checkin.urgency = Tier.ROUTINE
+        checkin.save(update_fields=["new_case", "wants_assessment", "urgency"])
+        plan.stop_plan(case.pk, plan.ASSESSMENT_REQUESTED)
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.CHECKIN,
+            data={
+                "step": checkin.followup.step,
+                "pain_now": checkin.pain_now,
+                "recurred": checkin.recurred,
+                "wants_assessment": True,
+                "new_case": checkin.new_case_id,
+                "urgency": Tier.ROUTINE.key,
+            },
+        )
+    log.info("check-in %s: assessment asked for on case %s", checkin.pk, checkin.new_case_id)
     return checkin

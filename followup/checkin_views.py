@@ -2,13 +2,16 @@
 
 from django.core import signing
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
+from intake import promises, rules
+from intake.models import Tier
 from intake.views import body_too_large, over_rate_limit
 
 from . import links
-from .checkin import record_checkin
+from .checkin import record_checkin, request_assessment
 from .forms import CheckInForm
 from .models import CheckIn
 
@@ -24,26 +27,38 @@ def checkin(request, token):
     if followup is None:
         return render(request, "followup/link_expired.html", status=404)
     if request.method != "POST":
-        return render(request, "followup/checkin.html", {"form": CheckInForm()})
+        return render(request, "followup/checkin.html", form_context(CheckInForm()))
     if body_too_large(request):
         return render(request, "errors/400.html", status=400)
     form = CheckInForm(request.POST)
     if over_rate_limit(request, group="checkin"):
-        return render(request, "followup/checkin.html", {"form": form, "limited": True}, status=429)
+        context = form_context(form, limited=True)
+        return render(request, "followup/checkin.html", context, status=429)
     if not form.is_valid():
-        return render(request, "followup/checkin.html", {"form": form}, status=400)
+        return render(request, "followup/checkin.html", form_context(form), status=400)
     recorded = record_checkin(
         followup,
         pain_now=form.cleaned_data["pain_now"],
         recurred=form.pain_came_back,
         wants_assessment=form.cleaned_data["wants_assessment"],
         answers=form.answers(),
+        not_asked=form.not_asked(),
     )
     return redirect("followup_checkin_done", token=signing.dumps(recorded.pk, salt=DONE_SALT))
 
 
+def form_context(form, **extra):
+    return {
+        "form": form,
+        "clinic": promises.clinic_now(),
+        "emergency_triggers": list(rules.emergency_triggers(timezone.localdate())),
+        **extra,
+    }
+
+
+# POST: the patient whose pain came back asks for the assessment the page recommends.
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkin_done(request, token):
     try:
         checkin_id = signing.loads(token, salt=DONE_SALT, max_age=DONE_MAX_AGE)
@@ -52,5 +67,16 @@ def checkin_done(request, token):
     recorded = CheckIn.objects.filter(pk=checkin_id).first() if type(checkin_id) is int else None
     if recorded is None:
         return render(request, "intake/link_expired.html", status=404)
-    tier = recorded.tier.key if recorded.raised else None
-    return render(request, "followup/checkin_done.html", {"tier": tier, "checkin": recorded})
+    if request.method == "POST":
+        if recorded.recurred:
+            request_assessment(recorded)
+        return redirect("followup_checkin_done", token=token)
+    context = {"tier": None, "checkin": recorded}
+    if recorded.raised:
+        tier = recorded.tier
+        context.update(
+            tier=tier.key,
+            promise=promises.for_case(recorded.new_case, tier, since=recorded.created_at),
+            alerted=tier == Tier.EMERGENCY,
+        )
+    return render(request, "followup/checkin_done.html", context)

@@ -13,9 +13,10 @@ from intake.forms import YES_NO, question_field, to_answer
 from .models import FollowUpPlan
 
 # The red-flag facts asked again at a check-in, in the intake's order and sections. Whether this
-# is the first episode of back pain is not asked: the recovered case says it is not.
+# is the first episode of back pain is not asked: the recovered case says it is not. Facts not
+# asked are never counted as unanswered (which would mark the screen incomplete).
 SCREEN_QUESTIONS = tuple(q for q in rules.QUESTIONS if q.red_flag and q.id != "first_episode")
-KNOWN_FROM_RECORD = {"first_episode": False}
+NEVER_ASKED = ("first_episode",)
 PAIN = rules.QUESTIONS_BY_ID["pain_score"]
 DURATION = rules.QUESTIONS_BY_ID["pain_duration_weeks"]
 
@@ -90,10 +91,16 @@ class CheckInForm(forms.Form):
         """The answers as intake's rules read them; the date of birth is the record's to add."""
         data = self.cleaned_data
         answers = {q.id: to_answer(q, data.get(q.id)) for q in SCREEN_QUESTIONS}
-        answers.update(KNOWN_FROM_RECORD)
         answers["pain_score"] = data["pain_now"]
         answers["pain_duration_weeks"] = data.get("pain_duration_weeks")
         return answers
+
+    def not_asked(self) -> tuple[str, ...]:
+        """Facts this check-in did not ask: how long the pain has been back is asked only when
+        it has come back (there is no current episode to measure otherwise)."""
+        if self.pain_came_back:
+            return NEVER_ASKED
+        return (*NEVER_ASKED, "pain_duration_weeks")
 
 
 # --- Staff -------------------------------------------------------------------------------------

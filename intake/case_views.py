@@ -23,8 +23,12 @@ ACTION_DONE = {
 }
 
 
+NOT_ASKED = "Not asked"
+
+
 def answer_sections(response):
-    """The answers grouped as asked, each with the flags it raised."""
+    """The answers grouped as asked, each with the flags it raised; a fact deliberately not
+    asked (at a check-in) says so instead of "Unanswered"."""
     by_fact = {}
     for flag in response.flags.all():
         for fact in flag.facts:
@@ -33,7 +37,11 @@ def answer_sections(response):
         (
             title,
             [
-                (q, response.answers.get(q.id), by_fact.get(q.id, []))
+                (
+                    q,
+                    NOT_ASKED if q.id in response.not_asked else response.answers.get(q.id),
+                    by_fact.get(q.id, []),
+                )
                 for q in rules.QUESTIONS
                 if q.section == section_id
             ],

@@ -3,7 +3,7 @@
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
@@ -11,6 +11,9 @@ from . import rules
 from .models import Enquiry
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# Ages the questionnaire is for: a date of birth outside them is almost always a typing mistake,
+# and a wrong year can move a patient across an age line of the rules (50/51).
+MIN_AGE, MAX_AGE = 16, 110
 LEG_LABELS = {"none": "No", "one": "Yes, one leg", "both": "Yes, both legs"}
 
 CONSENT_WORDING = (
@@ -29,7 +32,8 @@ def question_field(question, required=True):
             choices = [(c, LEG_LABELS[c]) for c in rules.LEG_CHOICES]
             return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
         case "date":
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+            widget = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"})
+            return forms.DateField(widget=widget, **common)
         case "score":
             return forms.IntegerField(min_value=0, max_value=10, **common)
         case "weeks":
@@ -61,18 +65,45 @@ class QuestionsMixin:
             return dob
         today = timezone.localdate()
         if dob > today:
-            self.add_error("date_of_birth", "Date of birth cannot be in the future.")
-        elif dob < today - datetime.timedelta(days=366 * 120):
-            self.add_error("date_of_birth", "Please check the year of your date of birth.")
+            raise forms.ValidationError("Date of birth cannot be in the future.")
+        if dob.year < rules.MIN_BIRTH_YEAR:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        age = rules.age_on(dob, today)
+        if age < MIN_AGE:
+            raise forms.ValidationError(
+                f"That date makes you {age}. This questionnaire is for people aged {MIN_AGE} or "
+                "over: please check the year, or call us about a child's back pain."
+            )
+        if age > MAX_AGE:
+            raise forms.ValidationError(
+                f"That date makes you {age}. Please check the year of your date of birth."
+            )
+        # Shown back beside the field, so a wrong day or year is seen before it counts (the
+        # bound field keeps its own copy of the help text).
+        shown = f"You were born on {born_text(dob)} (age {age}). " + (
+            rules.QUESTIONS_BY_ID["date_of_birth"].help
+        )
+        self.fields["date_of_birth"].help_text = self["date_of_birth"].help_text = shown
         return dob
 
     def answers(self):
         return {q.id: to_answer(q, self.cleaned_data.get(q.id)) for q in rules.QUESTIONS}
 
+    def readable_answers(self):
+        """The answers that passed their checks, however many others did not (call after
+        is_valid()): what an emergency is judged on when the form has errors."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {q.id: to_answer(q, cleaned.get(q.id)) for q in rules.QUESTIONS}
+
     def question_fieldsets(self):
         for section_id, title in rules.SECTIONS:
             ids = [q.id for q in rules.QUESTIONS if q.section == section_id]
             yield Fieldset(title, *ids, css_class="mb-4")
+
+
+def born_text(dob: datetime.date) -> str:
+    """A date of birth as people write it: 2 July 1991."""
+    return f"{dob.day} {dob:%B %Y}"
 
 
 def readable(value):
@@ -115,6 +146,7 @@ class IntakeForm(QuestionsMixin, ContactFields):
         self.add_questions()
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's <form> also carries a draft token
         self.helper.layout = Layout(
             Fieldset(
                 "Your contact details",
@@ -136,7 +168,11 @@ class IntakeForm(QuestionsMixin, ContactFields):
 
 
 class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
-    """Reception logs an enquiry; the questionnaire is optional, but all or nothing."""
+    """Reception logs an enquiry; the questionnaire is optional, but all or nothing.
+
+    It is shown only when reception opens it, and any answered question brings it in: a
+    questionnaire filled in is never dropped, and once started every question needs an answer.
+    """
 
     questions_required = False
 
@@ -151,9 +187,6 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         validators=[readable],
         label="Reason for the enquiry",
     )
-    fill_questionnaire = forms.BooleanField(
-        required=False, label="Fill in the questionnaire now, with the patient"
-    )
     consent_followup = forms.BooleanField(
         required=False, label=f"The patient agrees: “{CONSENT_WORDING}”"
     )
@@ -164,8 +197,10 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         self.fields["phone"].required = False
         self.fields["phone"].help_text = ""
         self.add_questions()
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
+        # One <form> in the template holds both parts: the questionnaire sits in a disclosure.
+        self.contact_helper = FormHelper()
+        self.contact_helper.form_tag = False
+        self.contact_helper.layout = Layout(
             Fieldset(
                 "Contact",
                 "first_name",
@@ -175,29 +210,33 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
                 "source",
                 "reason",
                 css_class="mb-4",
-            ),
-            "fill_questionnaire",
-            Div(
-                HTML(
-                    '<p class="text-body-secondary">Read each question to the patient as '
-                    "written. Every question needs an answer.</p>"
-                ),
-                *self.question_fieldsets(),
-                Fieldset("Follow-up", "consent_followup"),
-                css_id="questionnaire",
-            ),
-            Submit("submit", "Log enquiry", css_class="btn-lg"),
+            )
         )
+        self.questions_helper = FormHelper()
+        self.questions_helper.form_tag = False
+        self.questions_helper.disable_csrf = True
+        self.questions_helper.layout = Layout(
+            *self.question_fieldsets(), Fieldset("Follow-up", "consent_followup")
+        )
+
+    @property
+    def has_questionnaire(self) -> bool:
+        """Whether any question was answered (or follow-up consent given): then the whole
+        questionnaire is processed, never silently dropped."""
+        if not self.is_bound:
+            return False
+        names = [q.id for q in rules.QUESTIONS] + ["consent_followup"]
+        return any(str(self.data.get(name, "")).strip() for name in names)
 
     def clean(self):
         data = super().clean()
         if not data.get("email") and not data.get("phone"):
             self.add_error("phone", "Enter a phone number or an email address.")
-        if data.get("fill_questionnaire"):
+        if self.has_questionnaire:
             for question in rules.QUESTIONS:
                 if question.id not in self.errors and data.get(question.id) in (None, ""):
                     self.add_error(question.id, "This question needs an answer.")
         return data
 
     def answers(self):
-        return super().answers() if self.cleaned_data.get("fill_questionnaire") else None
+        return super().answers() if self.has_questionnaire else None

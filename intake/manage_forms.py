@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import TriageTargets
+from .models import ClosedDay, OpeningHours, TriageTargets
 from .targets import EDITABLE
 
 MAX_WORKING_DAYS = 60
@@ -49,3 +49,80 @@ class TriageTargetsForm(forms.ModelForm):
         if None not in (soon, routine) and routine < soon:
             self.add_error("routine_working_days", "Routine cannot be sooner than soon.")
         return cleaned
+
+
+class OpeningHoursForm(forms.Form):
+    """The clinic's opening hours, one line per day of the week."""
+
+    def __init__(self, *args, week=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        week = week or {}
+        for weekday, name in OpeningHours.Weekday.choices:
+            hours = week.get(weekday)
+            self.fields[f"open_{weekday}"] = forms.BooleanField(
+                required=False, label=f"Open on {name}s", initial=hours is not None
+            )
+            self.fields[f"opens_{weekday}"] = forms.TimeField(
+                required=False,
+                label=f"{name}: opens at",
+                initial=hours[0] if hours else None,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+            self.fields[f"closes_{weekday}"] = forms.TimeField(
+                required=False,
+                label=f"{name}: closes at",
+                initial=hours[1] if hours else None,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+
+    def days(self):
+        """(weekday, name, open field, opens field, closes field) for the template's rows."""
+        return [
+            (
+                weekday,
+                name,
+                self[f"open_{weekday}"],
+                self[f"opens_{weekday}"],
+                self[f"closes_{weekday}"],
+            )
+            for weekday, name in OpeningHours.Weekday.choices
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for weekday, name in OpeningHours.Weekday.choices:
+            if not cleaned.get(f"open_{weekday}"):
+                continue
+            opens, closes = cleaned.get(f"opens_{weekday}"), cleaned.get(f"closes_{weekday}")
+            if opens is None and f"opens_{weekday}" not in self.errors:
+                self.add_error(f"opens_{weekday}", f"When does the clinic open on {name}s?")
+            if closes is None and f"closes_{weekday}" not in self.errors:
+                self.add_error(f"closes_{weekday}", f"When does the clinic close on {name}s?")
+            if opens is not None and closes is not None and closes <= opens:
+                self.add_error(f"closes_{weekday}", "Closing time must be after opening time.")
+        if not any(cleaned.get(f"open_{weekday}") for weekday in range(7)):
+            raise forms.ValidationError("The clinic must be open on at least one day of the week.")
+        return cleaned
+
+    def week(self):
+        cleaned = self.cleaned_data
+        return {
+            weekday: (cleaned[f"opens_{weekday}"], cleaned[f"closes_{weekday}"])
+            if cleaned.get(f"open_{weekday}")
+            else None
+            for weekday in range(7)
+        }
+
+
+class ClosedDayForm(forms.ModelForm):
+    day = forms.DateField(
+        label="Closed on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A bank "
+        "holiday, a training day: a day the clinic is closed although it is usually open.",
+    )
+
+    class Meta:
+        model = ClosedDay
+        fields = ["day", "reason"]
+        labels = {"reason": "Why (optional, shown to staff only)"}

@@ -3,6 +3,7 @@
 import csv
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -14,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic import audit, charts, roles
 from clinic.models import AuditEntry
 
+from . import calendar as clinic_calendar
 from . import overview as figures
 from . import targets
-from .manage_forms import TriageTargetsForm
-from .models import Case, Tier, TriageTargets
+from .manage_forms import ClosedDayForm, OpeningHoursForm, TriageTargetsForm
+from .models import Case, ClosedDay, Tier, TriageTargets
 
 # The tier colours of static/css/clinic.css, so a tier looks the same in a chart as in a badge.
 TIER_COLOURS = {
@@ -183,3 +185,44 @@ def case_audit_export(request, pk):
             )
         )
     return response
+
+
+def _retimed(request, what):
+    """Audit a calendar change and move the due times of open cases still waiting."""
+    audit.changed(request, "clinic_hours", None, what)
+    moved = targets.recompute_open_targets(TriageTargets.current())
+    cases = "case has" if moved == 1 else "cases have"
+    messages.success(request, f"Saved. {moved:,} waiting {cases} a new due time.")
+    return redirect("clinic_hours")
+
+
+@never_cache
+@roles.require(roles.MANAGE_CLINIC)
+@require_http_methods(["GET", "POST"])
+def clinic_hours(request):
+    """Opening hours per weekday and closed days: working days for every target and promise."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    week_form = OpeningHoursForm(
+        request.POST if action == "hours" else None, week=clinic_calendar.week()
+    )
+    day_form = ClosedDayForm(request.POST if action == "add_day" else None)
+    if action == "hours" and week_form.is_valid():
+        clinic_calendar.save_week(week_form.week())
+        return _retimed(request, "opening hours")
+    if action == "add_day" and day_form.is_valid():
+        day_form.save()
+        return _retimed(request, f"closed day {day_form.cleaned_data['day']:%Y-%m-%d}")
+    if action == "remove_day":
+        day_id = request.POST.get("day_id", "")
+        day = ClosedDay.objects.filter(pk=day_id).first() if day_id.isdigit() else None
+        if day is not None:
+            day.delete()
+            return _retimed(request, f"closed day {day.day:%Y-%m-%d} removed")
+    context = {
+        "week_form": week_form,
+        "day_form": day_form,
+        "closed_days": ClosedDay.objects.filter(day__gte=timezone.localdate()),
+        "time_zone": settings.TIME_ZONE,
+        "targets": TriageTargets.current(),
+    }
+    return render(request, "intake/clinic_hours.html", context, status=400 if action else 200)

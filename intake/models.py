@@ -190,6 +190,8 @@ class IntakeResponse(models.Model):
     ruleset_version = models.CharField(max_length=20)
     urgency = models.PositiveSmallIntegerField(choices=Tier.choices)
     screen_incomplete = models.BooleanField()
+    # Question ids deliberately not asked (a check-in): neither answered nor unanswered.
+    not_asked = models.JSONField(default=list, blank=True)
     assessed_on = models.DateField()
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -207,6 +209,7 @@ class IntakeResponse(models.Model):
             ruleset_version=assessment.ruleset_version,
             urgency=Tier.of(assessment.urgency),
             screen_incomplete=assessment.screen_incomplete,
+            not_asked=list(assessment.not_asked),
             assessed_on=on,
             **fields,
         )
@@ -337,3 +340,54 @@ class TriageTargets(models.Model):
     @classmethod
     def current(cls) -> "TriageTargets":
         return cls.objects.order_by("pk").first() or cls()
+
+
+class OpeningHours(models.Model):
+    """When the clinic is open on one day of the week; no times means closed that day.
+
+    Working days, and so every target in working days and every promise to a patient, follow
+    these rows and the closed days (intake/calendar.py). A weekday without a row keeps the
+    default: Monday to Friday 09:00-18:00, closed at weekends.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, unique=True)
+    opens = models.TimeField(null=True, blank=True)
+    closes = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["weekday"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True, closes__isnull=True)
+                | Q(opens__isnull=False, closes__isnull=False, opens__lt=F("closes")),
+                name="opening_hours_open_before_close",
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday"),
+        ]
+
+    def __str__(self):
+        if self.opens is None:
+            return f"{self.get_weekday_display()}: closed"
+        return f"{self.get_weekday_display()}: {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A day the clinic is closed although its weekday is open: a bank holiday, training."""
+
+    day = models.DateField(unique=True)
+    reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.reason}".strip()

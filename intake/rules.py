@@ -7,14 +7,15 @@ diagnoses, and every flag names the answers that raised it.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 # Bump when a question or a rule changes; every stored response keeps the versions that judged it.
-RULESET_VERSION = "2026.11.1"
-QUESTIONNAIRE_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.12.1"
+QUESTIONNAIRE_VERSION = "2026.12.1"
 
 TIERS = ("emergency", "urgent", "soon", "routine")  # highest first
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
@@ -57,7 +58,7 @@ QUESTIONS = (
         "date",
         "What is your date of birth?",
         red_flag=False,
-        help="We use it to work out your age.",
+        help="Day, month and year: 2 July 1991 is 02/07/1991. We use it to work out your age.",
         section="about",
     ),
     _yesno("first_episode", "about", "Is this the first time you have had back pain?"),
@@ -77,50 +78,50 @@ QUESTIONS = (
         help="Enter 0 if it started less than a week ago.",
         section="about",
     ),
+    # The specifics are in the question itself (the bold label), not only in the help text:
+    # patients do not volunteer these, and "incontinence" has been misread as "cannot go".
     _yesno(
         "bladder_change",
         "bladder_bowel",
-        "Have you noticed any new problem with your bladder or with passing urine (weeing)?",
-        "For example: trouble starting, stopping or controlling the flow of urine; less feeling "
-        "when you pass urine; not being able to tell whether your bladder is full; or leaking "
-        "urine.",
+        "Have you had any new problem with your bladder: trouble starting, stopping or "
+        "controlling your pee (urine), less feeling when you pee, not being able to tell if your "
+        "bladder is full, or leaking?",
+        "Answer yes if any of these is new.",
     ),
     _yesno(
         "bowel_change",
         "bladder_bowel",
-        "Have you noticed any new problem controlling your bowels?",
-        "For example: not being able to hold in a bowel movement (poo), leaking from your "
-        "bowel, or less feeling when you pass a motion.",
+        "Have you had any new problem with your bowels: not being able to hold in a poo, "
+        "leaking from your bottom, or less feeling when you have a poo?",
+        "Answer yes if any of these is new.",
     ),
     _yesno(
         "saddle_numbness",
         "bladder_bowel",
-        "Do you have numbness or pins and needles between your legs or around your bottom?",
-        "This means your inner thighs, genitals, back passage or buttocks, including feeling "
-        "less, or something different, when you wipe after using the toilet.",
+        "Do you have numbness or pins and needles in your inner thighs, genitals, back passage "
+        "or buttocks, or does it feel different when you wipe after using the toilet?",
     ),
     _yesno(
         "sexual_change",
         "bladder_bowel",
-        "Have you noticed any new change in your sexual function or genital feeling?",
-        "For example: a change in getting an erection or in ejaculating, or less feeling in "
-        "your genitals during sex.",
+        "Have you noticed a new change in getting an erection or in ejaculating (coming), or "
+        "less feeling in your genitals during sex?",
+        "Answer no if this does not apply to you.",
     ),
     Question(
         "leg_symptoms",
         "leg",
-        "Do you have pain, pins and needles or numbness going down into a leg?",
+        "Do you have pain, pins and needles or numbness going down into one leg, or into both "
+        "legs?",
         red_flag=True,
-        help="Tell us whether it is in one leg, both legs, or neither.",
         section="legs",
     ),
     Question(
         "leg_weakness",
         "leg",
-        "Does a leg feel weak?",
+        "Does one leg, or do both legs, feel weak: for example your foot catches or drags when "
+        "you walk, or your leg gives way?",
         red_flag=True,
-        help="For example your foot catches or drags when you walk, or your leg gives way. "
-        "Tell us whether it is one leg, both legs, or neither.",
         section="legs",
     ),
     _yesno(
@@ -132,8 +133,8 @@ QUESTIONS = (
     _yesno(
         "major_trauma",
         "how_it_started",
-        "Did your back pain start after a major accident?",
-        "For example a road traffic collision or a fall from a height.",
+        "Did your back pain start after a major accident, such as a road traffic collision or "
+        "a fall from a height?",
     ),
     _yesno(
         "minor_trauma",
@@ -143,9 +144,8 @@ QUESTIONS = (
     _yesno(
         "osteoporosis_or_steroids",
         "general_health",
-        "Have you been told you have osteoporosis (thin bones), or do you take steroid tablets "
-        "long term?",
-        "Steroid tablets such as prednisolone, taken for three months or more.",
+        "Have you been told you have osteoporosis (thin bones), or have you taken steroid "
+        "tablets (such as prednisolone) for three months or more?",
     ),
     _yesno("chest_pain", "general_health", "Do you have chest pain as well as your back pain?"),
     _yesno(
@@ -158,17 +158,15 @@ QUESTIONS = (
     _yesno(
         "fever",
         "general_health",
-        "Have you had a fever, chills or night sweats?",
-        "A high temperature, shivering, or sweating so much at night that your bedclothes get wet.",
+        "Have you had a fever (a high temperature), chills or shivering, or night sweats that "
+        "soak your bedclothes?",
     ),
     _yesno(
         "infection_risk",
         "general_health",
-        "Is your immune system weakened, do you inject drugs, or have you recently had a "
-        "bacterial infection?",
-        "A weakened immune system can come from an illness or from medicines such as "
-        "chemotherapy or long-term steroids. A recent bacterial infection includes a urine "
-        "infection.",
+        "Is your immune system weakened (for example by chemotherapy or long-term steroids), do "
+        "you inject drugs, or have you recently had a bacterial infection such as a urine "
+        "infection?",
     ),
     _yesno("weight_loss", "general_health", "Have you lost weight without trying to?"),
     _yesno(
@@ -300,8 +298,8 @@ RULES = (
     Rule(
         "ces_sexual",
         "emergency",
-        "A new change in sexual function or genital feeling can be a sign of cauda equina "
-        "syndrome (CES).",
+        "A new change in erections, ejaculation or genital feeling during sex can be a sign of "
+        "cauda equina syndrome (CES).",
         "CES",
         f"{CES_SOURCE}; the seed article",
         ("sexual_change",),
@@ -488,6 +486,9 @@ class Assessment:
     flags: tuple[FiredFlag, ...]
     unanswered: tuple[str, ...]
     ruleset_version: str
+    # Facts deliberately not asked (a check-in does not ask whether this is the first episode):
+    # neither answered nor unanswered, so they never make a screen incomplete.
+    not_asked: tuple[str, ...] = ()
 
     @property
     def screen_incomplete(self) -> bool:
@@ -566,14 +567,22 @@ def clean_answers(raw: Mapping[str, object]) -> dict[str, object]:
     return {q.id: _clean_one(q, raw[q.id]) for q in QUESTIONS if raw.get(q.id) is not None}
 
 
-def assess(answers: Mapping[str, object], on: date) -> Assessment:
+def assess(answers: Mapping[str, object], on: date, not_asked: Iterable[str] = ()) -> Assessment:
     """Run every rule on the answers, with age taken on the day `on`.
 
     A condition on an unanswered fact is false; unanswered facts are listed, never taken as
     "no". The answers are checked again here, so a malformed value raises AnswerError
-    instead of silently reading as "no".
+    instead of silently reading as "no". `not_asked` names facts the caller deliberately did
+    not ask (their conditions are false, as for unanswered ones, but they are not reported as
+    unanswered); naming a fact that was answered is an error.
     """
     answers = clean_answers(answers)
+    skipped = set(not_asked)
+    for question_id in skipped:
+        if question_id not in QUESTIONS_BY_ID:
+            raise AnswerError(question_id, f"unknown question id: {question_id!r}")
+        if answers.get(question_id) is not None:
+            raise AnswerError(question_id, f"{question_id} is answered but marked not asked")
     dob = answers.get("date_of_birth")
     if dob is not None and dob > on:
         raise AnswerError("date_of_birth", f"date_of_birth is after the day of assessment ({on})")
@@ -589,6 +598,97 @@ def assess(answers: Mapping[str, object], on: date) -> Assessment:
     return Assessment(
         urgency=flags[0].tier if flags else "routine",
         flags=tuple(flags),
-        unanswered=tuple(q.id for q in QUESTIONS if answers.get(q.id) is None),
+        unanswered=tuple(
+            q.id for q in QUESTIONS if answers.get(q.id) is None and q.id not in skipped
+        ),
         ruleset_version=RULESET_VERSION,
+        not_asked=tuple(q.id for q in QUESTIONS if q.id in skipped),
     )
+
+
+# --- What fires an emergency, as data for the form's script ---------------------------------
+
+# The answers that can take part in a rule: every yes and every leg answer other than "none".
+_POSITIVE_ANSWERS = tuple(
+    (q.id, value)
+    for q in QUESTIONS
+    if q.kind in ("yesno", "leg")
+    for value in ((True,) if q.kind == "yesno" else ("one", "both"))
+)
+_PROBE_AGES = range(120)  # covers every age the forms accept
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def _emergency_ages(answers: Mapping[str, object], on: date, probe: bool) -> set[int] | None:
+    """None when the answers fire an emergency at any age (or none given); else the ages at
+    which they do (probed only when `probe`, i.e. an emergency rule reads age and them)."""
+    if assess(answers, on).urgency == "emergency":
+        return None
+    if not probe:
+        return set()
+    return {
+        age
+        for age in _PROBE_AGES
+        if assess({**answers, "date_of_birth": _years_before(on, age)}, on).urgency == "emergency"
+    }
+
+
+def _born(on: date, ages: set[int]) -> dict[str, str]:
+    """The range of dates of birth whose age on `on` is within `ages` (one unbroken range)."""
+    youngest, oldest = min(ages), max(ages)
+    if sorted(ages) != list(range(youngest, oldest + 1)):
+        raise AssertionError("an emergency that fires at ages that are not one range")
+    born = {}
+    if oldest < _PROBE_AGES[-1]:
+        born["from"] = (_years_before(on, oldest + 1) + timedelta(days=1)).isoformat()
+    if youngest > 0:
+        born["to"] = _years_before(on, youngest).isoformat()
+    return born
+
+
+@functools.lru_cache(maxsize=8)
+def emergency_triggers(on: date) -> tuple[dict, ...]:
+    """Every smallest set of one or two answers that fires an emergency rule on day `on`.
+
+    Worked out by running assess() itself, so that a page can warn the moment an emergency
+    answer is ticked without a second copy of the rules. Only answers that one emergency rule
+    reads together are tried as pairs (its declared `facts`). A set that fires only at some
+    ages carries the dates of birth it fires for. Each item is
+    {"answers": {question id: "yes" | "one" | "both"}} plus "born": {"from", "to"} (ISO dates,
+    either may be absent) when it depends on age.
+    """
+    emergency_facts = [set(rule.facts) for rule in RULES if rule.tier == "emergency"]
+    age_facts = set().union(*(f for f in emergency_facts if "date_of_birth" in f))
+    singles: dict[tuple[str, object], set[int] | None] = {}
+    found: list[dict] = []
+
+    def add(combo, ages):
+        item = {"answers": {qid: "yes" if value is True else value for qid, value in combo}}
+        found.append(item if ages is None else {**item, "born": _born(on, ages)})
+
+    for answer in _POSITIVE_ANSWERS:
+        ages = _emergency_ages(dict([answer]), on, answer[0] in age_facts)
+        if ages is None or ages:
+            singles[answer] = ages
+            add((answer,), ages)
+    for i, first in enumerate(_POSITIVE_ANSWERS):
+        for second in _POSITIVE_ANSWERS[i + 1 :]:
+            ids = {first[0], second[0]}
+            if len(ids) == 1 or not any(ids <= facts for facts in emergency_facts):
+                continue
+            if any(singles.get(part, set()) is None for part in (first, second)):
+                continue  # one of the two fires by itself at any age
+            ages = _emergency_ages(dict([first, second]), on, bool(ids & age_facts))
+            if ages is None:
+                add((first, second), None)
+                continue
+            ages -= set().union(*(singles.get(part) or set() for part in (first, second)))
+            if ages:
+                add((first, second), ages)
+    return tuple(found)

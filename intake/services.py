@@ -97,6 +97,17 @@ def match_patient(contact: Contact) -> tuple[Patient, str]:
     return patient, review
 
 
+def _continued_patient(continuing: IntakeResponse, contact: Contact) -> Patient:
+    """The patient of a response being finished. Only a name left blank on the unfinished form
+    is filled in, and only on a record that has no name at all (one that form created)."""
+    patient = continuing.case.patient
+    first, last = contact.first_name.strip(), contact.last_name.strip()
+    if not (patient.first_name or patient.last_name) and (first or last):
+        patient.first_name, patient.last_name = first, last
+        patient.save(update_fields=["first_name", "last_name"])
+    return patient
+
+
 def _answers_as_json(answers):
     return {
         qid: value.isoformat() if isinstance(value, datetime.date) else value
@@ -112,26 +123,34 @@ def record_enquiry(
     source: str,
     reason: str = "",
     answers: dict | None = None,
+    not_asked: tuple[str, ...] = (),
     consent_followup: bool = False,
     consent_wording: str = "",
     logged_by=None,
     on: datetime.date | None = None,
+    continuing: IntakeResponse | None = None,
 ) -> Recorded:
     """Save who called and what they answered, judge the answers, and queue the alerts.
 
     Everything is committed before any alert is handed to the broker, so a broker outage
     never costs a submission; alerts wait as rows until they can be sent.
+
+    `continuing` is a response recorded moments ago from the same, unfinished form (an
+    emergency answer recorded at once, intake/emergency.py): these answers finish it. They go
+    on its enquiry and case, with no new patient match and no second round of alerts.
     """
     on = on or timezone.localdate()
-    patient, review_reason = match_patient(contact)
-    assessment = rules.assess(answers, on) if answers is not None else None
+    if continuing is None:
+        patient, review_reason = match_patient(contact)
+    else:
+        patient, review_reason = _continued_patient(continuing, contact), ""
+    assessment = rules.assess(answers, on, not_asked) if answers is not None else None
 
-    case = (
-        Case.objects.select_for_update()
-        .filter(patient=patient, status__in=Case.OPEN_STATUSES)
-        .order_by("-opened_at")
-        .first()
-    )
+    open_cases = Case.objects.select_for_update().filter(status__in=Case.OPEN_STATUSES)
+    if continuing is None:
+        case = open_cases.filter(patient=patient).order_by("-opened_at").first()
+    else:
+        case = open_cases.filter(pk=continuing.case_id).first()
     tier = Tier.of(assessment.urgency) if assessment else Tier.ROUTINE
     now = timezone.now()
     if case is None:
@@ -168,12 +187,20 @@ def record_enquiry(
             case.version += 1
             case.save(update_fields=[*changes, "version", "updated_at"])
 
-    enquiry = Enquiry.objects.create(
-        patient=patient, case=case, source=source, reason=reason.strip(), logged_by=logged_by
-    )
-    events = [
-        CaseEvent(case=case, kind=CaseEvent.Kind.ENQUIRY, actor=logged_by, data={"source": source})
-    ]
+    events = []
+    # Finishing a form whose case is still open; if staff closed it meanwhile, a new case.
+    continued = continuing is not None and continuing.case_id == case.pk
+    if continued:
+        enquiry = continuing.enquiry
+    else:
+        enquiry = Enquiry.objects.create(
+            patient=patient, case=case, source=source, reason=reason.strip(), logged_by=logged_by
+        )
+        events.append(
+            CaseEvent(
+                case=case, kind=CaseEvent.Kind.ENQUIRY, actor=logged_by, data={"source": source}
+            )
+        )
     response = None
     if assessment is not None:
         response = IntakeResponse.judged(
@@ -196,7 +223,7 @@ def record_enquiry(
                 data={"response": response.pk, "urgency": assessment.urgency},
             )
         )
-        if tier <= Tier.URGENT:
+        if tier <= Tier.URGENT and not continued:
             alerts.raise_alerts(case, response)
     CaseEvent.objects.bulk_create(events)
     log.info("enquiry %s recorded on case %s (source %s)", enquiry.pk, case.pk, source)

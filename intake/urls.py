@@ -20,5 +20,6 @@ urlpatterns = [
     path("cases/<int:pk>/<slug:action>/", case_views.case_action, name="case_action"),
     path("staff/duty/", views.duty_rota, name="duty_rota"),
     path("staff/targets/", manage_views.triage_targets, name="triage_targets"),
+    path("staff/hours/", manage_views.clinic_hours, name="clinic_hours"),
     path("overview/", manage_views.overview, name="overview"),
 ]

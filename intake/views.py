@@ -1,18 +1,22 @@
 """Intake pages: the public questionnaire, its confirmation, and reception's enquiry form."""
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from clinic import roles
 
-from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm
-from .models import Enquiry, IntakeResponse, StaffProfile
+from . import emergency as emergency_path
+from . import promises, rules
+from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm, born_text
+from .models import Enquiry, IntakeResponse, StaffProfile, Tier
 from .services import Contact, record_enquiry
 
 log = logging.getLogger(__name__)
@@ -58,29 +62,81 @@ def contact_from(form):
     )
 
 
+def questionnaire_context(form, *, refusal=None, verdict=None, recorded=None, draft=None):
+    """What a page holding the questionnaire needs: the form, whether the clinic is open, the
+    answers that fire an emergency (for the script), and, when the posted answers fire one,
+    the A&E instruction first, saying whether the clinic's team was alerted."""
+    clinic = promises.clinic_now()
+    emergency = verdict is not None and verdict.emergency
+    response = recorded.response if recorded else draft
+    return {
+        "form": form,
+        "limited": refusal == "limited",
+        "clinic": clinic,
+        "emergency_triggers": list(rules.emergency_triggers(timezone.localdate())),
+        "emergency": emergency,
+        "tier": "emergency" if emergency else None,
+        "promise": promises.Promise("emergency", None, None, clinic),
+        "alerted": emergency and response is not None,
+        "recorded_case": response.case if response else None,
+        "draft_token": emergency_path.draft_token(response) if response else "",
+    }
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def intake_form(request):
     if request.method != "POST":
-        return render(request, "intake/form.html", {"form": IntakeForm()})
+        return render(request, "intake/form.html", questionnaire_context(IntakeForm()))
     if body_too_large(request):
         return render(request, "errors/400.html", status=400)
     form = IntakeForm(request.POST)
-    if form.is_bot:
-        return render(request, "errors/400.html", status=400)
-    if over_rate_limit(request):
-        return render(request, "intake/form.html", {"form": form, "limited": True}, status=429)
-    if not form.is_valid():
-        return render(request, "intake/form.html", {"form": form}, status=400)
-    recorded = record_enquiry(
-        contact=contact_from(form),
+    # Cleaned whatever else is wrong: an emergency answer is read even from a refused form.
+    valid = form.is_valid()
+    refusal = "bot" if form.is_bot else "limited" if over_rate_limit(request) else None
+    draft = emergency_path.draft_from(request.POST)
+    if valid and refusal is None:
+        recorded = record_enquiry(
+            contact=contact_from(form),
+            source=Enquiry.Source.WEB,
+            answers=form.answers(),
+            consent_followup=form.cleaned_data["consent_followup"],
+            consent_wording=CONSENT_WORDING,
+            continuing=draft,
+        )
+        return redirect_to_confirmation(recorded.response)
+    verdict = emergency_path.judge_posted(form)
+    if not verdict.emergency:
+        if refusal == "bot":
+            return render(request, "errors/400.html", status=400)
+        context = questionnaire_context(form, refusal=refusal, draft=draft)
+        return render(request, "intake/form.html", context, status=429 if refusal else 400)
+    # An answer that fires an emergency rule wins over whatever else is wrong.
+    recorded = emergency_path.record(
+        form,
         source=Enquiry.Source.WEB,
-        answers=form.answers(),
-        consent_followup=form.cleaned_data["consent_followup"],
-        consent_wording=CONSENT_WORDING,
+        refusal=refusal if valid else "invalid",
+        draft=draft,
     )
-    token = signing.dumps(recorded.response.pk, salt=CONFIRMATION_SALT)
-    return redirect("intake_done", token=token)
+    if recorded is not None and valid:
+        return redirect_to_confirmation(recorded.response)
+    context = questionnaire_context(
+        form, refusal=refusal, verdict=verdict, recorded=recorded, draft=draft
+    )
+    return render(request, "intake/form.html", context, status=429 if refusal == "limited" else 400)
+
+
+def redirect_to_confirmation(response):
+    return redirect("intake_done", token=signing.dumps(response.pk, salt=CONFIRMATION_SALT))
+
+
+def born_shown(response):
+    """The date of birth the patient gave, as they would write it, with the age it gives."""
+    given = response.answers.get("date_of_birth")
+    if not given:
+        return None
+    dob = datetime.date.fromisoformat(given)
+    return {"text": born_text(dob), "age": rules.age_on(dob, timezone.localdate())}
 
 
 @never_cache
@@ -90,8 +146,14 @@ def intake_done(request, token):
         response_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
     except signing.BadSignature:
         return render(request, "intake/link_expired.html", status=404)
-    response = get_object_or_404(IntakeResponse, pk=response_id)
-    return render(request, "intake/done.html", {"tier": response.tier.key})
+    response = get_object_or_404(IntakeResponse.objects.select_related("case"), pk=response_id)
+    context = {
+        "tier": response.tier.key,
+        "promise": promises.for_case(response.case, response.tier, since=response.submitted_at),
+        "alerted": response.tier == Tier.EMERGENCY,
+        "born": born_shown(response),
+    }
+    return render(request, "intake/done.html", context)
 
 
 @never_cache
@@ -100,7 +162,10 @@ def intake_done(request, token):
 def enquiry_new(request):
     # Not `request.POST or None`: an empty POST must show its errors, not a blank form.
     form = ReceptionEnquiryForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(request, "intake/enquiry_form.html", questionnaire_context(form))
+    draft = emergency_path.draft_from(request.POST, logged_by=request.user)
+    if form.is_valid():
         answers = form.answers()
         recorded = record_enquiry(
             contact=contact_from(form),
@@ -110,10 +175,24 @@ def enquiry_new(request):
             consent_followup=answers is not None and form.cleaned_data["consent_followup"],
             consent_wording=CONSENT_WORDING,
             logged_by=request.user,
+            continuing=draft,
         )
         return redirect("enquiry_done", pk=recorded.enquiry.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "intake/enquiry_form.html", {"form": form}, status=status)
+    verdict = emergency_path.judge_posted(form) if form.has_questionnaire else None
+    recorded = None
+    if verdict is not None and verdict.emergency:
+        # Tell the patient to go to A&E now, record what was answered and alert: the rest of
+        # the questionnaire can be finished afterwards, on the same case.
+        recorded = emergency_path.record(
+            form,
+            source=emergency_path.source_of(form),
+            refusal="invalid",
+            draft=draft,
+            logged_by=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    context = questionnaire_context(form, verdict=verdict, recorded=recorded, draft=draft)
+    return render(request, "intake/enquiry_form.html", context, status=400)
 
 
 @never_cache
@@ -122,12 +201,17 @@ def enquiry_done(request, pk):
     enquiry = get_object_or_404(
         Enquiry.objects.select_related("case", "patient"), pk=pk, logged_by=request.user
     )
-    has_response = enquiry.responses.exists()
-    return render(
-        request,
-        "intake/enquiry_done.html",
-        {"enquiry": enquiry, "tier": enquiry.case.tier.key if has_response else None},
-    )
+    response = enquiry.responses.order_by("-submitted_at", "-pk").first()
+    context = {"enquiry": enquiry, "tier": None}
+    if response is not None:
+        tier = enquiry.case.tier
+        context.update(
+            tier=tier.key,
+            promise=promises.for_case(enquiry.case, tier, since=response.submitted_at),
+            alerted=tier == Tier.EMERGENCY,
+            born=born_shown(response),
+        )
+    return render(request, "intake/enquiry_done.html", context)
 
 
 @never_cache

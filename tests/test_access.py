@@ -50,6 +50,7 @@ ACCESS = [
     ("case_action",       "acknowledge",     "post", LOGIN,     FORBIDDEN, ON,           ON),
     ("duty_rota",         None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("triage_targets",    None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("clinic_hours",      None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("overview",          None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit",        "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit_export", "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),

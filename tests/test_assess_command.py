@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from intake.rules import QUESTIONS, RULES_BY_ID
+from intake.rules import QUESTIONS, RULES_BY_ID, RULESET_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_IDS = [q.id for q in QUESTIONS]
@@ -62,7 +62,37 @@ def test_an_array_in_gives_an_array_out_in_the_same_order():
     out = assess_json([{"night_pain": True}, {}, {"fever": True}])
 
     assert [item["urgency"] for item in out] == ["soon", "routine", "urgent"]
-    assert out[1] == {"urgency": "routine", "flags": [], "unanswered": ALL_IDS}
+    assert out[1] == {
+        "urgency": "routine",
+        "flags": [],
+        "unanswered": ALL_IDS,
+        "screen_incomplete": True,
+        "ruleset_version": RULESET_VERSION,
+    }
+
+
+def test_the_output_says_whether_the_screen_is_incomplete_and_which_rules_judged_it():
+    everything = {
+        "date_of_birth": "1990-06-15",
+        "first_episode": False,
+        "pain_score": 3,
+        "pain_duration_weeks": 2,
+        "leg_symptoms": "none",
+        "leg_weakness": "none",
+        **{q.id: False for q in QUESTIONS if q.kind == "yesno" and q.id != "first_episode"},
+    }
+    one_missing = {k: v for k, v in everything.items() if k != "saddle_numbness"}
+    complete, incomplete = assess_json([everything, one_missing])
+    assert (complete["screen_incomplete"], incomplete["screen_incomplete"]) == (False, True)
+    assert incomplete["unanswered"] == ["saddle_numbness"]
+    assert complete["ruleset_version"] == incomplete["ruleset_version"] == RULESET_VERSION
+    assert list(complete) == [
+        "urgency",
+        "flags",
+        "unanswered",
+        "screen_incomplete",
+        "ruleset_version",
+    ]
 
 
 def test_an_empty_array_gives_an_empty_array():

@@ -334,3 +334,84 @@ def test_a_body_over_the_size_limit_is_refused(client, url, settings):
 
 def test_the_form_carries_a_csrf_token(client, url):
     assert 'name="csrfmiddlewaretoken"' in client.get(url).content.decode()
+
+
+# --- Pain that came back, and facts not asked (issue #8) ----------------------------------
+
+
+def test_pain_back_at_8_is_never_told_nothing_needs_us_to_contact_you(client, url):
+    response = client.post(url, checkin_data(pain_now="8", recurred="yes", pain_duration_weeks="1"))
+    page = client.get(response["Location"]).content.decode()
+    assert "we recommend an assessment" in first_heading(page)
+    assert "Nothing in your answers needs us to contact you" not in page
+    assert "alert-success" not in page
+    assert "Please contact me to book an assessment" in page
+    assert 'href="tel:01632960000"' in page
+
+
+def test_the_recommended_assessment_can_be_asked_for_from_the_page(client, url, case):
+    done = client.post(url, checkin_data(pain_now="6", recurred="yes", pain_duration_weeks="3"))
+    assert not new_cases(case).exists()
+    asked = client.post(done["Location"])
+    assert asked.status_code == 302 and asked["Location"] == done["Location"]
+    new = new_cases(case).get()
+    assert new.urgency == Tier.ROUTINE
+    assert new.enquiries.get().source == Enquiry.Source.CHECKIN
+    checkin = CheckIn.objects.get()
+    assert (checkin.wants_assessment, checkin.new_case, checkin.urgency) == (
+        True,
+        new,
+        Tier.ROUTINE,
+    )
+    cancelled = FollowUp.objects.filter(case=case, status=S.CANCELLED)
+    assert set(cancelled.values_list("cancelled_reason", flat=True)) == {"assessment_requested"}
+    page = client.get(done["Location"]).content.decode()
+    assert "We will contact you to book an appointment" in page
+    # Asking twice opens nothing more.
+    client.post(done["Location"])
+    assert new_cases(case).count() == 1
+    assert case.events.filter(kind=CaseEvent.Kind.CHECKIN).count() == 2
+
+
+def test_a_clear_check_in_cannot_ask_through_the_page(client, url, case):
+    done = client.post(url, checkin_data())
+    client.post(done["Location"])
+    assert not new_cases(case).exists()
+
+
+def test_a_flag_without_the_pain_back_is_not_screen_incomplete(client, url, case):
+    client.post(url, checkin_data(leg_symptoms="one"))  # pain not back: duration not asked
+    new = new_cases(case).get()
+    response = new.responses.get()
+    assert new.urgency == Tier.SOON
+    assert response.screen_incomplete is False and new.screen_incomplete is False
+    assert sorted(response.not_asked) == ["first_episode", "pain_duration_weeks"]
+    assert "first_episode" not in response.answers
+
+
+def test_the_case_page_says_not_asked_rather_than_unanswered(client, url, case, practitioner):
+    client.post(url, checkin_data(leg_symptoms="one"))
+    new = new_cases(case).get()
+    client.force_login(practitioner)
+    page = client.get(reverse("case_detail", args=[new.pk])).content.decode()
+    row = page[page.index("Is this the first time you have had back pain?") :]
+    row = row[: row.index("</tr>")]
+    assert "Not asked" in row and "Unanswered" not in row
+
+
+def test_with_the_pain_back_its_duration_is_asked_and_counted(client, url, case):
+    client.post(url, checkin_data(recurred="yes", pain_duration_weeks="2", night_pain="yes"))
+    response = new_cases(case).get().responses.get()
+    assert response.answers["pain_duration_weeks"] == 2
+    assert response.not_asked == ["first_episode"]
+    assert response.screen_incomplete is False
+
+
+def test_a_date_of_birth_missing_from_the_record_still_counts_as_unanswered(client, url, case):
+    from intake.models import Patient
+
+    Patient.objects.filter(pk=case.patient_id).update(date_of_birth=None)
+    case.responses.update(answers={})
+    client.post(url, checkin_data(leg_symptoms="one"))
+    new = new_cases(case).get()
+    assert new.screen_incomplete is True  # the age rules could not be run: not a "no"

@@ -1,7 +1,8 @@
 """`manage.py assess`: judge intake answers given as JSON on stdin, print the verdict as JSON.
 
-One object of question id -> answer in, one {"urgency", "flags", "unanswered"} out; an array
-in, an array out. Bad input is one line on stderr and exit status 2, never a traceback.
+One object of question id -> answer in, one {"urgency", "flags", "unanswered",
+"screen_incomplete", "ruleset_version"} out; an array in, an array out. Bad input is one line
+on stderr and exit status 2, never a traceback.
 """
 
 import json
@@ -63,15 +64,23 @@ def judge(answers: object, on: date) -> dict:
     if not isinstance(answers, dict):
         raise InputError("expected a JSON object of question id to answer")
     try:
-        return assess(clean_answers(answers), on).as_dict()
+        assessment = assess(clean_answers(answers), on)
     except AnswerError as error:
         raise InputError(error.message) from None
+    # Whether staff must complete the screen, and which rules judged it: what a reader of the
+    # verdict needs beside it.
+    return {
+        **assessment.as_dict(),
+        "screen_incomplete": assessment.screen_incomplete,
+        "ruleset_version": assessment.ruleset_version,
+    }
 
 
 class Command(BaseCommand):
     help = (
         "Run the red-flag rules on answers read as JSON from stdin (an object, or an array of "
-        "objects) and print urgency, flags and unanswered questions as JSON."
+        "objects) and print urgency, flags, unanswered questions, whether the screen is "
+        "incomplete and the rule-set version as JSON."
     )
     # Lets tests and callers pass call_command("assess", stdin=io.StringIO(...)).
     stealth_options = ("stdin",)

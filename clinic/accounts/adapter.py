@@ -13,15 +13,17 @@ from . import services
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):
-    error_messages = {
-        **DefaultAccountAdapter.error_messages,
-        # The same words for a wrong password and for a name nobody has.
-        "username_password_mismatch": "Wrong username or password.",
-        "too_many_login_attempts": (
-            "Too many failed sign-ins for this username or from this address. Wait "
-            f"{settings.SIGNIN_LOCKOUT_MINUTES} minutes, or ask a clinic admin to unlock it."
-        ),
-    }
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.error_messages = {
+            **self.error_messages,
+            # The same words for a wrong password and for a name nobody has.
+            "username_password_mismatch": "Wrong username or password.",
+            "too_many_login_attempts": (
+                "Too many failed sign-ins for this username or from this address. Wait "
+                f"{settings.SIGNIN_LOCKOUT_MINUTES} minutes, or ask a clinic admin to unlock it."
+            ),
+        }
 
     def is_open_for_signup(self, request):
         return False  # a clinic admin creates staff accounts (create_staff, /staff/accounts/)
@@ -30,6 +32,11 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         # One answer for the rate limits, the audit and the sessions list. Django's test
         # client's force_login has no address; the sessions list needs one.
         return audit.client_ip(request) or "0.0.0.0"  # noqa: S104 (an address, not a bind)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth counts per "host:username"; the Host header is the client's to choose, so a
+        # guesser could start a fresh count with each port. Count per name typed only.
+        return services.account_key(credentials.get("username", ""))
 
     def pre_authenticate(self, request, **credentials):
         try:

@@ -27,9 +27,7 @@ def sign_in_body_limit(get_response):
             except ValueError:
                 length = settings.SIGNIN_MAX_BODY_BYTES + 1
             if length > settings.SIGNIN_MAX_BODY_BYTES:
-                response = render(request, "errors/413.html", status=413)
-                response["Connection"] = "close"  # the unread body must not be taken as a request
-                return response
+                return render(request, "errors/413.html", status=413)
         return get_response(request)
 
     return middleware

@@ -43,20 +43,23 @@ class SoftKey:
         )
         auth_data = self._auth_data(options["rp"]["id"], attested)
         attestation = cbor.encode({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        client_data = self._client_data("webauthn.create", options["challenge"])
+        response = {
+            "clientDataJSON": websafe_encode(client_data),
+            "attestationObject": websafe_encode(attestation),
+            "transports": ["usb"],
+        }
+        return self._credential(response, {"credProps": {"rk": False}})
+
+    def _credential(self, response, extensions):
         raw_id = websafe_encode(self.credential_id)
         return {
             "type": "public-key",
             "id": raw_id,
             "rawId": raw_id,
             "authenticatorAttachment": "cross-platform",
-            "response": {
-                "clientDataJSON": websafe_encode(
-                    self._client_data("webauthn.create", options["challenge"])
-                ),
-                "attestationObject": websafe_encode(attestation),
-                "transports": ["usb"],
-            },
-            "clientExtensionResults": {"credProps": {"rk": False}},
+            "response": response,
+            "clientExtensionResults": extensions,
         }
 
     def sign_in(self, request_options):
@@ -69,17 +72,10 @@ class SoftKey:
         signature = self.key.sign(
             auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )
-        raw_id = websafe_encode(self.credential_id)
-        return {
-            "type": "public-key",
-            "id": raw_id,
-            "rawId": raw_id,
-            "authenticatorAttachment": "cross-platform",
-            "response": {
-                "clientDataJSON": websafe_encode(client_data),
-                "authenticatorData": websafe_encode(auth_data),
-                "signature": websafe_encode(signature),
-                "userHandle": None,
-            },
-            "clientExtensionResults": {},
+        response = {
+            "clientDataJSON": websafe_encode(client_data),
+            "authenticatorData": websafe_encode(auth_data),
+            "signature": websafe_encode(signature),
+            "userHandle": None,
         }
+        return self._credential(response, {})

@@ -2,9 +2,6 @@
 on the clinic admins' staff page: one role each, a password shown once, audited."""
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from clinic import roles
 from clinic.models import AuditEntry
 
 from .accounts import sign_in
+from .test_settings import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -46,20 +44,6 @@ def test_create_staff_makes_an_account_with_one_role_and_a_generated_password(ro
     assert created.what == f"created: {role}"
 
 
-def manage(*args):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -70,7 +54,10 @@ def manage(*args):
     ],
 )
 def test_bad_input_is_one_clear_error_and_exit_2(args, message):
-    result = manage("create_staff", *args)
+    # Refused before any database work; never prompts (a password would be generated).
+    result = manage(
+        "create_staff", *args, "--generate-password", DJANGO_SETTINGS_MODULE="clinic.settings.test"
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

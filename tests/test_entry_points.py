@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from .test_settings import DEPLOYMENT
+
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
-
-DEPLOYMENT = {
-    "DJANGO_ALLOWED_HOSTS": "clinic.example.test",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
-    "CACHE_URL": "redis://127.0.0.1:6379/14",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
-    "EMAIL_URL": "smtp://mail.example.test:587",
-}
 
 
 def run(args, **variables):

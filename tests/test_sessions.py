@@ -36,6 +36,13 @@ def start():
     return timezone.now()
 
 
+def boss_acting(boss, pat, action, data=None):
+    """A clinic admin's action on the staff page, as `boss`, from a browser of their own."""
+    admin = Client()
+    admin.force_login(boss)
+    return admin.post(reverse("staff_account_action", args=[pat.pk, action]), data or {})
+
+
 def signed_in_client(start, username="pat"):
     staff(roles.RECEPTION, username=username)
     client = Client()
@@ -148,16 +155,14 @@ def test_a_clinic_admin_sets_a_new_password_shown_once_and_ending_their_sessions
 
 def test_closing_an_account_ends_its_sessions_and_its_sign_in(start):
     pat_client = signed_in_client(start)
+    pat = get_user_model().objects.get(username="pat")
     boss = staff(roles.CLINIC_ADMIN, username="boss")
-    admin = Client()
     with at(start, minutes=1):
-        admin.force_login(boss)
-        pat = get_user_model().objects.get(username="pat")
-        admin.post(reverse("staff_account_action", args=[pat.pk, "close"]))
+        boss_acting(boss, pat, "close")
         assert not opens(pat_client)
         response = sign_in(Client(), "pat")
         assert response["Location"] == reverse("account_inactive")
-        reopened = admin.post(reverse("staff_account_action", args=[pat.pk, "reopen"]))
+        reopened = boss_acting(boss, pat, "reopen")
         assert reopened.status_code == 302
         assert sign_in(Client(), "pat").status_code == 302
     assert AuditEntry.objects.filter(action="account", what="closed", actor=boss).exists()
@@ -171,12 +176,10 @@ def test_a_clinic_admin_cannot_close_their_own_account(admin_client_, clinic_adm
 
 def test_a_role_change_ends_their_sessions(start):
     pat_client = signed_in_client(start)
+    pat = get_user_model().objects.get(username="pat")
     boss = staff(roles.CLINIC_ADMIN, username="boss")
-    admin = Client()
     with at(start, minutes=1):
-        admin.force_login(boss)
-        pat = get_user_model().objects.get(username="pat")
-        admin.post(reverse("staff_account_action", args=[pat.pk, "role"]), {"role": "practitioner"})
+        boss_acting(boss, pat, "role", {"role": "practitioner"})
         assert not opens(pat_client)
         assert sign_in(pat_client, "pat").status_code == 302
         assert pat_client.get(reverse("triage_queue")).status_code == 200

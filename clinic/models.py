@@ -12,6 +12,13 @@ class AuditEntry(models.Model):
         VIEW = "view", "Viewed"
         CHANGE = "change", "Changed"
         EXPORT = "export", "Exported"
+        # Staff accounts: object_type "user", object_id the account (when the name is known).
+        SIGN_IN = "signin", "Signed in"
+        SIGN_OUT = "signout", "Signed out"
+        SIGN_IN_FAILED = "signinfail", "Sign-in failed"
+        LOCKOUT = "lockout", "Locked out"
+        SECOND_FACTOR = "mfa", "Second factor changed"
+        ACCOUNT = "account", "Account changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -1,21 +1,23 @@
 """Top-level URLs."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .accounts.urls import account_urls, staff_urls
 
 handler400 = "clinic.views.bad_request"
 handler403 = "clinic.views.permission_denied"
 handler404 = "clinic.views.page_not_found"
 handler500 = "clinic.views.server_error"
+# django-allauth answers its own rate limits through this.
+handler429 = "clinic.views.too_many_requests"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(account_urls)),
+    path("staff/accounts/", include(staff_urls)),
     path("", include("intake.urls")),
     path("", include("followup.urls")),
-    path("admin/", admin.site.urls),
 ]

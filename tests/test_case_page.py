@@ -46,7 +46,7 @@ def test_each_flag_is_shown_beside_the_answer_that_raised_it(practitioner_client
 def test_viewing_a_case_is_audited_without_clinical_content(practitioner_client, practitioner):
     case = new_case(bladder_change=True)
     practitioner_client.get(reverse("case_detail", args=[case.pk]))
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.get(object_type="case")
     assert (entry.actor, entry.action, entry.object_type, entry.object_id) == (
         practitioner,
         "view",

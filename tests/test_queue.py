@@ -69,7 +69,7 @@ def test_reception_may_not_see_the_queue(reception_client):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("triage_queue"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_unacknowledged_emergencies_are_pinned_above_the_queue_under_a_banner(
@@ -129,7 +129,9 @@ def test_cases_are_ordered_by_tier_then_by_time_waiting(practitioner_client):
     assert listed(practitioner_client) == [urgent.pk, soon_older.pk, soon_newer.pk, routine.pk]
 
 
-def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(practitioner_client):
+def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(
+    practitioner_client, practitioner
+):
     case = new_case(SOON, source="phone", date_of_birth=datetime.date(1970, 1, 1))
     # A second questionnaire on the same case: only its flags are the case's current ones.
     record_enquiry(
@@ -138,6 +140,7 @@ def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(practitione
         answers=answers(night_pain=True, leg_symptoms="one"),
     )
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=2, minutes=5)):
+        practitioner_client.force_login(practitioner)  # the earlier session timed out meanwhile
         html = queue(practitioner_client).content.decode()
         age = rules.age_on(datetime.date(1970, 1, 1), timezone.localdate())
     row = html[html.index(f'data-case="{case.pk}"') :]

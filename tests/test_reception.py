@@ -115,7 +115,7 @@ def test_an_empty_post_shows_the_errors_beside_the_fields(reception_client):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = log(client, CONTACT_ONLY)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
     assert not Patient.objects.exists()
 
 

@@ -90,7 +90,7 @@ def test_a_tampered_page_link_shows_the_newest_with_a_message(reception_client, 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("enquiry_list"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("count", [3, 60])

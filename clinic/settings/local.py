@@ -22,3 +22,8 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # A demo at 9 pm should still show the follow-up emails in the console; set "on" to try them.
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")
+
+# The demo signs in with the printed password alone; list roles here to try the second factor.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+# Passkeys need a secure origin; http://127.0.0.1 is one to browsers, but not to the library.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -23,3 +23,5 @@ STORAGES = {
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 # Follow-ups go out at any hour in tests, unless a test turns the quiet hours on.
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")
+# Tests that are about the second factor turn it on for their roles.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])

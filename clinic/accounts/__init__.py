@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in (django-allauth), second factor, throttling, sessions, audit."""

@@ -7,6 +7,7 @@ from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from clinic.text import LineField
 from intake import rules
 from intake.forms import YES_NO, question_field, to_answer
 
@@ -109,7 +110,7 @@ MAX_STEP_DAYS = 3660  # ten years: beyond that a date is a typing mistake
 MAX_STEPS = 12
 
 
-class StepsField(forms.CharField):
+class StepsField(LineField):
     """Days after recovery written "14, 42, 91"; the model checks that they rise."""
 
     def prepare_value(self, value):

@@ -4,6 +4,7 @@ from django import forms
 
 from clinic import roles
 from clinic.form_widgets import QUICK_WIDGETS
+from clinic.text import LineField, TextField
 
 from . import casework
 from .models import Case, Tier
@@ -33,7 +34,7 @@ class AssignForm(VersionedForm):
 
 class OverrideForm(VersionedForm):
     tier = forms.TypedChoiceField(label="New urgency", choices=Tier.choices, coerce=int)
-    reason = forms.CharField(
+    reason = TextField(
         label="Why (kept in the audit trail)",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
@@ -41,14 +42,14 @@ class OverrideForm(VersionedForm):
 
 
 class NoteForm(VersionedForm):
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = TextField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
 class ContactForm(VersionedForm):
     outcome = forms.ChoiceField(
         label="What happened", choices=list(casework.CONTACT_OUTCOMES.items())
     )
-    text = forms.CharField(label="Detail (optional)", required=False, max_length=2000)
+    text = LineField(label="Detail (optional)", required=False, max_length=2000)
 
 
 class StatusForm(VersionedForm):

@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.form_widgets import QUICK_WIDGETS
+from clinic.text import LineField
 
 from .models import Case, Enquiry, Tier
 from .services import phone_digits
@@ -38,6 +39,10 @@ def search_terms(text: str) -> list[str]:
 def start_of(day: datetime.date) -> datetime.datetime:
     """Midnight at the clinic, so a date range compares the indexed column itself."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = LineField
 
 
 class FilterForm(forms.Form):
@@ -67,7 +72,7 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_opened_from", label="Opened from", widget=DATE
     )
     opened_to = django_filters.DateFilter(method="filter_opened_to", label="Opened to", widget=DATE)
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         method="filter_search",
         max_length=100,
         label="Search",

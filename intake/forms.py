@@ -7,6 +7,8 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from clinic.text import LineField, TextField
+
 from . import rules
 from .models import Enquiry
 
@@ -116,10 +118,10 @@ def readable(value):
 
 
 class ContactFields(forms.Form):
-    first_name = forms.CharField(max_length=100, validators=[readable])
-    last_name = forms.CharField(max_length=100, validators=[readable])
+    first_name = LineField(max_length=100, validators=[readable])
+    last_name = LineField(max_length=100, validators=[readable])
     email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=32, help_text="A number we can call you on today.")
+    phone = LineField(max_length=32, help_text="A number we can call you on today.")
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
@@ -139,7 +141,7 @@ class IntakeForm(QuestionsMixin, ContactFields):
 
     consent_followup = forms.BooleanField(required=False, label=CONSENT_WORDING)
     # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, label="Leave this empty")
+    website = LineField(required=False, label="Leave this empty")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +182,7 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
     source = forms.ChoiceField(
         choices=[c for c in Enquiry.Source.choices if c[0] != Enquiry.Source.CHECKIN]
     )
-    reason = forms.CharField(
+    reason = TextField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,

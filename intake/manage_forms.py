@@ -2,6 +2,8 @@
 
 from django import forms
 
+from clinic.text import LineField
+
 from .models import ClosedDay, OpeningHours, TriageTargets
 from .targets import EDITABLE
 
@@ -122,7 +124,8 @@ class ClosedDayForm(forms.ModelForm):
         "holiday, a training day: a day the clinic is closed although it is usually open.",
     )
 
+    reason = LineField(label="Why (optional, shown to staff only)", max_length=100, required=False)
+
     class Meta:
         model = ClosedDay
         fields = ["day", "reason"]
-        labels = {"reason": "Why (optional, shown to staff only)"}

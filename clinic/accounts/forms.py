@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from clinic.text import LineField
+
 from . import services
 
 ROLE_FIELD_CHOICES = [
@@ -13,9 +15,9 @@ ROLE_FIELD_CHOICES = [
 
 
 class NewStaffForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    username = LineField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
+    first_name = LineField(max_length=150, required=False)
+    last_name = LineField(max_length=150, required=False)
     email = forms.EmailField(required=False, help_text="Alerts go to this address.")
     role = forms.ChoiceField(choices=ROLE_FIELD_CHOICES, widget=forms.RadioSelect)
 

@@ -1,22 +1,43 @@
-"""Writing the audit trail: one append-only row per view or change, with no clinical content."""
+"""Writing the audit trail: one append-only row per view or change, with no clinical content.
+
+An audit row holds who (a staff user), when, the action, the kind and id of the object and a
+short label for what was done, and the staff member's address: never a patient's name, contact
+details, answers or notes. That is what lets the rows stay append-only (a PostgreSQL trigger
+refuses UPDATE and DELETE) and still leaves nothing identifying behind when a patient's record is
+erased: the ids they point at then lead to an anonymised record. `what` is therefore a short
+label the code writes ("note", "merge", "closed day 2026-12-25"): lower case, digits, spaces and
+a little punctuation, at most 40 characters. Anything else (a capital letter, an "@", a "+") is
+refused here rather than written: a cheap tripwire against a name, an email address or a phone
+number creeping in. `event` writes staff accounts' rows (sign-in, lockouts), about staff only.
+"""
+
+import re
 
 from .models import AuditEntry
+
+WHAT = re.compile(r"[a-z0-9 _.:()-]{0,40}")
 
 
 def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(request, action, object_type, object_id=None, what=""):
-    user = request.user if request.user.is_authenticated else None
+def log(actor, action, object_type, object_id=None, what="", ip=None):
+    """One audit row, for services that act for a person (or for nobody: a command, a task)."""
+    if not WHAT.fullmatch(what):
+        raise ValueError(f"an audit entry's `what` is a short label, not {what!r}")
     return AuditEntry.objects.create(
-        actor=user,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
         what=what,
-        ip=client_ip(request),
+        ip=ip,
     )
+
+
+def record(request, action, object_type, object_id=None, what=""):
+    return log(request.user, action, object_type, object_id, what, client_ip(request))
 
 
 def viewed(request, object_type, object_id=None, what=""):

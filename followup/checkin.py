@@ -76,6 +76,9 @@ def _record_enquiry(case, answers, not_asked, wants_assessment, on) -> Case:
         not_asked=not_asked,
         consent_followup=consent,
         consent_wording=wording,
+        # The signed link speaks for this patient: their own record, whatever the details say,
+        # and nobody else's.
+        patient=patient,
         on=on,
     )
     return recorded.case

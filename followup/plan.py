@@ -13,6 +13,7 @@ import datetime
 import logging
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from intake.models import Case, CaseEvent
@@ -31,6 +32,9 @@ BOOKED = "booked"
 NEW_CASE = "new_case"
 ASSESSMENT_REQUESTED = "assessment_requested"
 STAFF = "staff"
+ERASED = "erased"
+# The patient (or staff) undid an opt-out.
+RESUMED = "resumed"
 
 S = FollowUp.Status
 
@@ -45,14 +49,28 @@ def due_times(recovered_at: datetime.datetime, steps: list[int]) -> list[datetim
     ]
 
 
+def opt_out_of(patient_id: int, email: str = "") -> OptOut | None:
+    """The latest opt-out of this patient, or of any record with the same email address."""
+    asked = Q(patient_id=patient_id)
+    if email:
+        asked |= Q(patient__email=email)
+    return OptOut.objects.filter(asked).order_by("-at").first()
+
+
 def consented(case: Case) -> bool:
-    """The case's latest questionnaire says yes to follow-up email, and no opt-out came after."""
+    """The case's latest questionnaire says yes to follow-up email, and no opt-out stands.
+
+    An opt-out stands until the patient resumes the emails through their own link or staff do
+    (`resume`), or until a later consent that staff recorded with the patient: a consent on
+    the anonymous questionnaire never undoes it, since anyone can type a patient's details there.
+    """
     latest = case.responses.order_by("-submitted_at", "-pk").first()
     if latest is None or not latest.consent_followup:
         return False
-    return not OptOut.objects.filter(
-        patient_id=case.patient_id, at__gte=latest.submitted_at
-    ).exists()
+    opted_out = opt_out_of(case.patient_id, case.patient.email)
+    if opted_out is None:
+        return True
+    return opted_out.at < latest.submitted_at and latest.entered_by_id is not None
 
 
 def _event(case_id, actor=None, **data):
@@ -102,6 +120,15 @@ def stop_patient_plans(patient_id: int, reason: str, actor=None, keep_case_id=No
         .distinct()
     )
     return sum(stop_plan(case_id, reason, actor) for case_id in list(case_ids))
+
+
+def stop_superseded_plans(patient_id: int, actor=None) -> int:
+    """Cancel the scheduled follow-ups of every case of the patient but the newest: a newer case
+    stops an older plan (used when two records become one)."""
+    newest = Case.objects.filter(patient_id=patient_id).order_by("-opened_at", "-pk").first()
+    if newest is None:
+        return 0
+    return stop_patient_plans(patient_id, NEW_CASE, actor, keep_case_id=newest.pk)
 
 
 def opt_out(patient_id: int, source: str) -> int:
@@ -164,3 +191,47 @@ def reschedule(followup_id: int, due_at: datetime.datetime, actor) -> bool:
         {"due_at": due_at, "next_attempt_at": due_at},
         {"status": "rescheduled", "due_at": due_at.isoformat()},
     )
+
+
+def resume(patient_id: int, source: str, actor=None) -> int:
+    """Undo the patient's opt-out: only their own link or staff call this. Follow-ups the
+    opt-out cancelled that are still ahead are scheduled again; how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        deleted, _ = OptOut.objects.filter(patient_id=patient_id).delete()
+        if not deleted:
+            return 0
+        rows = FollowUp.objects.select_for_update().filter(
+            case__patient_id=patient_id,
+            status=S.CANCELLED,
+            cancelled_reason=OPTED_OUT,
+            due_at__gt=now,
+        )
+        by_case = {}
+        for case_id, step in rows.order_by("case_id", "step").values_list("case_id", "step"):
+            by_case.setdefault(case_id, []).append(step)
+        rows.update(status=S.SCHEDULED, cancelled_reason="", next_attempt_at=F("due_at"))
+        latest = Case.objects.filter(patient_id=patient_id).order_by("-opened_at").first()
+        events = [
+            _event(case_id, actor, status=S.SCHEDULED, steps=steps, reason=RESUMED)
+            for case_id, steps in by_case.items()
+        ]
+        if latest is not None and latest.pk not in by_case:
+            events.append(_event(latest.pk, actor, status=RESUMED, source=source))
+        CaseEvent.objects.bulk_create(events)
+    log.info("patient %s resumed follow-ups (%s)", patient_id, source)
+    return sum(len(steps) for steps in by_case.values())
+
+
+def merge_opt_outs(source_id: int, target_id: int) -> None:
+    """Two records became one: an opt-out of either stands for both (the later one is kept)."""
+    theirs = OptOut.objects.filter(patient_id=source_id).first()
+    if theirs is None:
+        return
+    ours = OptOut.objects.filter(patient_id=target_id).first()
+    if ours is None:
+        OptOut.objects.filter(pk=theirs.pk).update(patient_id=target_id)
+        return
+    if theirs.at > ours.at:
+        OptOut.objects.filter(pk=ours.pk).update(at=theirs.at, source=theirs.source)
+    theirs.delete()

@@ -35,3 +35,10 @@ def on_case_saved(sender, instance, created, raw=False, **kwargs):
             lambda: plan.stop_patient_plans(patient_id, plan.NEW_CASE, keep_case_id=case_id),
             robust=True,
         )
+
+
+def on_patients_merged(sender, source_id, target_id, actor=None, **kwargs):
+    """Two records became one (inside the merge's transaction): an opt-out of either stands, and
+    only the newest case's plan goes on."""
+    plan.merge_opt_outs(source_id, target_id)
+    plan.stop_superseded_plans(target_id, actor)

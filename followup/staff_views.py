@@ -15,10 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit, charts, roles
+from intake.models import Patient
 
 from . import figures, plan
 from .forms import FollowUpPlanForm, PeriodForm, RescheduleForm
-from .models import CheckIn, FollowUp, FollowUpPlan
+from .models import CheckIn, FollowUp, FollowUpPlan, OptOut
 
 S = FollowUp.Status
 SECTION_SIZE = 50
@@ -165,3 +166,19 @@ def followup_plan(request):
         "time_zone": settings.TIME_ZONE,
     }
     return render(request, "followup/plan.html", context, status=400 if form.is_bound else 200)
+
+
+@never_cache
+@require_POST
+@roles.require(roles.TRIAGE)
+def followup_resume(request, pk):
+    """Staff undo a patient's opt-out (the patient asked them to)."""
+    patient = get_object_or_404(Patient, pk=pk)
+    rescheduled = plan.resume(patient.pk, OptOut.Source.STAFF, request.user)
+    audit.changed(request, "patient", patient.pk, "followups-resumed")
+    messages.success(
+        request,
+        f"Follow-up emails resumed; {rescheduled} follow-up{'s' if rescheduled != 1 else ''} "
+        "scheduled again.",
+    )
+    return redirect("patient_detail", pk=patient.pk)

@@ -16,4 +16,9 @@ urlpatterns = [
         name="followup_action",
     ),
     path("staff/followup-plan/", staff_views.followup_plan, name="followup_plan"),
+    path(
+        "patients/<int:pk>/resume-followups/",
+        staff_views.followup_resume,
+        name="followup_resume",
+    ),
 ]

@@ -18,9 +18,15 @@ def unsubscribe(request, token):
     followup = links.followup_from_unsubscribe(token)
     if followup is None:
         return render(request, "followup/link_expired.html", status=404)
+    patient_id = followup.case.patient_id
     if request.method == "POST":
+        if request.POST.get("resume") == "yes":
+            # The patient's own link: the one way, besides staff, to undo an opt-out.
+            plan.resume(patient_id, OptOut.Source.LINK)
+            return render(request, "followup/resumed.html")
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         source = OptOut.Source.ONE_CLICK if one_click else OptOut.Source.LINK
-        plan.opt_out(followup.case.patient_id, source)
+        plan.opt_out(patient_id, source)
         return render(request, "followup/unsubscribed.html")
-    return render(request, "followup/unsubscribe.html")
+    opted_out = OptOut.objects.filter(patient_id=patient_id).first()
+    return render(request, "followup/unsubscribe.html", {"opted_out": opted_out})

@@ -78,7 +78,13 @@ def case_context(case, forms=None):
 
 def load_case(pk):
     return get_object_or_404(
-        Case.objects.select_related("patient", "assigned_to", "acknowledged_by", "overridden_by"),
+        Case.objects.select_related(
+            "patient",
+            "assigned_to",
+            "acknowledged_by",
+            "overridden_by",
+            "possible_match__candidate",
+        ),
         pk=pk,
     )
 

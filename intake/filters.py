@@ -14,8 +14,8 @@ from django.utils import timezone
 from clinic.form_widgets import QUICK_WIDGETS
 from clinic.text import LineField
 
+from .matching import phone_digits
 from .models import Case, Enquiry, Tier
-from .services import phone_digits
 
 OPEN_STATUSES = [str(status) for status in Case.OPEN_STATUSES]
 CHECKBOXES = forms.CheckboxSelectMultiple({"class": "form-check-input"})

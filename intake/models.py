@@ -37,6 +37,13 @@ class Patient(models.Model):
     # Lower-cased name, email and phone digits: what staff search, under a trigram index.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Staff found this record to be another's (intake/records.py): its cases and enquiries moved
+    # there; this row keeps the details as they were typed. Never matched again.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    # Anonymised (clinic/erasure.py): nothing identifying is left; the counts stay.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -245,6 +252,45 @@ class Flag(models.Model):
         )
 
 
+class PossibleMatch(models.Model):
+    """An unauthenticated enquiry whose contact details are an existing patient's.
+
+    Anonymous input never changes an existing record (intake/matching.py): the enquiry opened a
+    patient record of its own, with the details as typed, and its own case; staff confirm (the
+    record is merged into the candidate) or reject (it stays a patient of its own) on the case page.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for staff"
+        CONFIRMED = "confirmed", "Confirmed: merged"
+        REJECTED = "rejected", "Rejected: another person"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="possible_match")
+    # The record opened for the enquiry, as typed; the existing record it resembles.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="possible_matches"
+    )
+    # Which details matched ("email", "phone and date of birth") and which differ (field names
+    # only, never the values).
+    matched_on = models.CharField(max_length=40)
+    differences = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "possible matches"
+        indexes = [
+            models.Index(
+                fields=["candidate"], name="possiblematch_pending", condition=Q(status="pending")
+            )
+        ]
+
+
 class Alert(models.Model):
     """An email to one practitioner about one response; the row outlives any broker outage."""
 
@@ -307,6 +353,8 @@ class CaseEvent(models.Model):
         CONTACT = "contact", "Contact attempt"
         FOLLOWUP = "followup", "Follow-up"
         CHECKIN = "checkin", "Check-in"
+        MATCH = "match", "Possible match"
+        MERGE = "merge", "Patient records merged"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=15, choices=Kind.choices)

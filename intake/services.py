@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from . import alerts, rules, targets
+from . import alerts, matching, rules, targets
+from .matching import phone_digits  # noqa: F401  (re-exported for the demo seed)
 from .models import Case, CaseEvent, Enquiry, Flag, IntakeResponse, Patient, Tier, TriageTargets
 
 log = logging.getLogger(__name__)
@@ -28,73 +29,6 @@ class Recorded:
     case: Case
     response: IntakeResponse | None
     assessment: rules.Assessment | None
-
-
-def phone_digits(phone: str) -> str:
-    digits = "".join(c for c in phone if c.isdigit())
-    # 0044 ... is +44 ...: the international prefix is not part of the number.
-    if digits.startswith("00"):
-        digits = digits[2:]
-    # A UK number written +44 7700 ..., +44 (0)7700 ... and 07700 ... is the same number.
-    if digits.startswith("44") and len(digits) > 10:
-        digits = "0" + digits[2:].removeprefix("0")
-    return digits
-
-
-def match_patient(contact: Contact) -> tuple[Patient, str]:
-    """The existing patient this contact is, or a new one; and why the case needs review, if so.
-
-    Same email, or same phone and date of birth, is the same patient. Same email with another
-    name or birth date is attached but not trusted: the case is marked for review.
-    """
-    email = contact.email.strip().lower()
-    digits = phone_digits(contact.phone)
-    patient = None
-    if email:
-        patient = Patient.objects.filter(email=email).order_by("id").first()
-    if patient is None and digits and contact.date_of_birth:
-        patient = (
-            Patient.objects.filter(phone_digits=digits, date_of_birth=contact.date_of_birth)
-            .order_by("id")
-            .first()
-        )
-    if patient is None:
-        patient = Patient.objects.create(
-            first_name=contact.first_name.strip(),
-            last_name=contact.last_name.strip(),
-            email=email,
-            phone=contact.phone.strip(),
-            phone_digits=digits,
-            date_of_birth=contact.date_of_birth,
-        )
-        return patient, ""
-
-    differences = []
-    same_name = (patient.first_name.casefold(), patient.last_name.casefold()) == (
-        contact.first_name.strip().casefold(),
-        contact.last_name.strip().casefold(),
-    )
-    if not same_name:
-        differences.append("name")
-    if contact.date_of_birth and patient.date_of_birth not in (None, contact.date_of_birth):
-        differences.append("date of birth")
-    fill = {}
-    if not patient.email and email:
-        fill["email"] = email
-    if not patient.phone and contact.phone:
-        fill.update(phone=contact.phone.strip(), phone_digits=digits)
-    if not patient.date_of_birth and contact.date_of_birth:
-        fill["date_of_birth"] = contact.date_of_birth
-    if fill:
-        for field, value in fill.items():
-            setattr(patient, field, value)
-        patient.save(update_fields=list(fill))
-    review = ""
-    if differences:
-        differ = " and ".join(differences)
-        verb = "differs" if len(differences) == 1 else "differ"
-        review = f"Matched an existing patient by contact details, but the {differ} {verb}."
-    return patient, review
 
 
 def _continued_patient(continuing: IntakeResponse, contact: Contact) -> Patient:
@@ -127,10 +61,15 @@ def record_enquiry(
     consent_followup: bool = False,
     consent_wording: str = "",
     logged_by=None,
+    patient: Patient | None = None,
     on: datetime.date | None = None,
     continuing: IntakeResponse | None = None,
 ) -> Recorded:
     """Save who called and what they answered, judge the answers, and queue the alerts.
+
+    Who it is about follows intake/matching.py: `logged_by` is the member of staff who logged
+    it (None: nobody signed in, and it never changes an existing record); `patient` is the
+    record a signed link speaks for (a follow-up check-in).
 
     Everything is committed before any alert is handed to the broker, so a broker outage
     never costs a submission; alerts wait as rows until they can be sent.
@@ -141,9 +80,10 @@ def record_enquiry(
     """
     on = on or timezone.localdate()
     if continuing is None:
-        patient, review_reason = match_patient(contact)
+        found = matching.match(contact, logged_by=logged_by, patient=patient)
     else:
-        patient, review_reason = _continued_patient(continuing, contact), ""
+        found = matching.Match(_continued_patient(continuing, contact))
+    patient, review_reason = found.patient, found.review_reason
     assessment = rules.assess(answers, on, not_asked) if answers is not None else None
 
     open_cases = Case.objects.select_for_update().filter(status__in=Case.OPEN_STATUSES)
@@ -178,8 +118,6 @@ def record_enquiry(
                 changes.update(acknowledged_at=None, acknowledged_by=None)
         if assessment is not None:
             changes["screen_incomplete"] = assessment.screen_incomplete
-        if review_reason:
-            changes.update(needs_review=True, review_reason=review_reason)
         for field, value in changes.items():
             setattr(case, field, value)
         if changes:
@@ -187,6 +125,8 @@ def record_enquiry(
             case.version += 1
             case.save(update_fields=[*changes, "version", "updated_at"])
 
+    if found.candidate is not None:
+        matching.record_possible_match(case, found)
     events = []
     # Finishing a form whose case is still open; if staff closed it meanwhile, a new case.
     continued = continuing is not None and continuing.case_id == case.pk

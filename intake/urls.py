@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import case_views, manage_views, queue_views, views
+from . import case_views, manage_views, patient_views, queue_views, views
 
 urlpatterns = [
     path("intake/", views.intake_form, name="intake_form"),
@@ -17,7 +17,10 @@ urlpatterns = [
     # Before case_action, whose <slug:action> would otherwise take "audit".
     path("cases/<int:pk>/audit/", manage_views.case_audit, name="case_audit"),
     path("cases/<int:pk>/audit.csv", manage_views.case_audit_export, name="case_audit_export"),
+    path("cases/<int:pk>/match/", patient_views.case_match, name="case_match"),
     path("cases/<int:pk>/<slug:action>/", case_views.case_action, name="case_action"),
+    path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/merge/", patient_views.patient_merge, name="patient_merge"),
     path("staff/duty/", views.duty_rota, name="duty_rota"),
     path("staff/targets/", manage_views.triage_targets, name="triage_targets"),
     path("staff/hours/", manage_views.clinic_hours, name="clinic_hours"),

@@ -11,11 +11,16 @@ from intake.services import Contact, record_enquiry
 from .factories import answers
 
 
-def recovered_case(consent=True, email="alex.example@example.test", first_name="Alex", **changes):
-    """A web enquiry with these answers, its case marked recovered (without the signal)."""
+def recovered_case(
+    consent=True, email="alex.example@example.test", first_name="Alex", logged_by=None, **changes
+):
+    """A web enquiry with these answers, its case marked recovered (without the signal).
+
+    With `logged_by` (staff), reception logged it: it joins the patient with these details."""
     recorded = record_enquiry(
         contact=Contact(first_name, "Example", email, "07700 900123"),
-        source="web",
+        source="phone" if logged_by else "web",
+        logged_by=logged_by,
         answers=answers(**changes),
         consent_followup=consent,
         consent_wording=CONSENT_WORDING,

@@ -74,6 +74,11 @@ ACCESS = [
     ("case_detail",       "case",            "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("case_detail",       "no such case",    "get",  LOGIN,     FORBIDDEN, NOT_FOUND,    NOT_FOUND),
     ("case_action",       "acknowledge",     "post", LOGIN,     FORBIDDEN, ON,           ON),
+    ("case_match",        "possible match",  "post", LOGIN,     FORBIDDEN, ON,           ON),
+    ("patient_detail",    "patient",         "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("patient_detail",    "no such patient", "get",  LOGIN,     FORBIDDEN, NOT_FOUND,    NOT_FOUND),
+    ("patient_merge",     "patient",         "get",  LOGIN,     FORBIDDEN, OK,           OK),
+    ("followup_resume",   "patient",         "post", LOGIN,     FORBIDDEN, ON,           ON),
     ("duty_rota",         None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("triage_targets",    None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("clinic_hours",      None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
@@ -146,6 +151,14 @@ def url_and_data(target, name, user):
             return reverse(name, args=[staff("practitioner").pk]), {}
         case "unlock colleague":
             return reverse(name, args=[staff("practitioner").pk, "unlock"]), {}
+        case "patient":
+            return reverse(name, args=[recorded.enquiry.patient_id]), {}
+        case "no such patient":
+            return reverse(name, args=[recorded.enquiry.patient_id + 1000]), {}
+        case "possible match":
+            typed = Contact(first_name="Alex", last_name="Other", email="alex@example.test")
+            possible = record_enquiry(contact=typed, source="web").case
+            return reverse(name, args=[possible.pk]), {"decision": "reject"}
         case "acknowledge":
             case = Case.objects.get(pk=recorded.case.pk)
             return reverse(name, args=[case.pk, "acknowledge"]), {"version": case.version}

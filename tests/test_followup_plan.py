@@ -89,16 +89,38 @@ def test_a_patient_who_opted_out_is_not_scheduled():
     assert plan.schedule(case.pk) == 0
 
 
-def test_consent_given_again_after_an_opt_out_wins():
+def test_consent_given_again_to_staff_after_an_opt_out_wins(reception):
     first = recovered_case()
     OptOut.objects.create(
         patient=first.patient,
         source=OptOut.Source.LINK,
         at=timezone.now() - datetime.timedelta(days=30),
     )
-    second = recovered_case()  # same patient, a new episode, consent ticked again
+    # Same patient, a new episode, consent given to reception on the phone.
+    second = recovered_case(logged_by=reception)
     assert second.patient == first.patient and second != first
     assert plan.schedule(second.pk) == 5
+
+
+def test_consent_on_the_anonymous_form_after_an_opt_out_never_undoes_it(reception):
+    first = recovered_case()
+    OptOut.objects.create(
+        patient=first.patient,
+        source=OptOut.Source.LINK,
+        at=timezone.now() - datetime.timedelta(days=30),
+    )
+    # Anyone can type the patient's details: their own record of it, and no emails to them.
+    typed = recovered_case()
+    assert typed.patient != first.patient
+    assert plan.schedule(typed.pk) == 0
+    # Even once staff confirm it is the same person, the opt-out stands.
+    from intake import matching
+
+    matching.confirm(typed.pk, reception)
+    typed.refresh_from_db()
+    assert typed.patient == first.patient
+    assert plan.schedule(typed.pk) == 0
+    assert OptOut.objects.filter(patient=first.patient).exists()
 
 
 def test_scheduling_twice_changes_nothing():
@@ -143,13 +165,16 @@ def test_closing_a_recovered_case_keeps_its_follow_ups():
     assert FollowUp.objects.filter(case=case, status=S.SCHEDULED).count() == 5
 
 
-def test_a_new_case_for_the_patient_stops_the_old_plan(django_capture_on_commit_callbacks):
+def test_a_new_case_for_the_patient_stops_the_old_plan(
+    django_capture_on_commit_callbacks, reception
+):
     case = scheduled_case()
     with django_capture_on_commit_callbacks(execute=True):
         record_enquiry(
             contact=Contact("Alex", "Example", "alex.example@example.test"),
-            source="web",
+            source="phone",
             answers=answers(),
+            logged_by=reception,
         )
     assert Case.objects.count() == 2
     assert set(FollowUp.objects.filter(case=case).values_list("status", "cancelled_reason")) == {
@@ -163,10 +188,10 @@ def test_stop_plan_is_for_the_check_in_page():
     assert plan.stop_plan(case.pk, plan.ASSESSMENT_REQUESTED) == 0
 
 
-def test_an_opt_out_stops_every_case_of_the_patient_and_is_recorded():
+def test_an_opt_out_stops_every_case_of_the_patient_and_is_recorded(reception):
     first = scheduled_case()
     Case.objects.filter(pk=first.pk).update(status=Case.Status.CLOSED)
-    second = scheduled_case()
+    second = scheduled_case(logged_by=reception)
     assert plan.opt_out(first.patient_id, OptOut.Source.LINK) == 10
     assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()
     assert OptOut.objects.get().patient == second.patient

@@ -64,9 +64,9 @@ def test_one_click_from_the_mail_program_unsubscribes(csrf_client, url):
     assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()
 
 
-def test_one_click_also_stops_the_patients_other_cases(client, case, url):
+def test_one_click_also_stops_the_patients_other_cases(client, case, url, reception):
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
-    other = scheduled_case()
+    other = scheduled_case(logged_by=reception)
     assert other.patient == case.patient
     client.post(url, {"List-Unsubscribe": "One-Click"})
     assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()

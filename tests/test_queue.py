@@ -136,8 +136,9 @@ def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(
     # A second questionnaire on the same case: only its flags are the case's current ones.
     record_enquiry(
         contact=Contact("Sam", "Sample", case.patient.email),
-        source="web",
+        source="phone",
         answers=answers(night_pain=True, leg_symptoms="one"),
+        logged_by=staff(roles.RECEPTION),
     )
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=2, minutes=5)):
         practitioner_client.force_login(practitioner)  # the earlier session timed out meanwhile

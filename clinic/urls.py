@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import privacy_views, views
 from .accounts.urls import account_urls, staff_urls
 
 handler400 = "clinic.views.bad_request"
@@ -19,5 +19,12 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("staff/accounts/", include(staff_urls)),
     path("", include("intake.urls")),
+    path("patients/<int:pk>/export/", privacy_views.patient_export, name="patient_export"),
+    path(
+        "patients/<int:pk>/export.json",
+        privacy_views.patient_export_json,
+        name="patient_export_json",
+    ),
+    path("patients/<int:pk>/erase/", privacy_views.patient_erase, name="patient_erase"),
     path("", include("followup.urls")),
 ]

@@ -32,7 +32,9 @@ def _load(token, salt, max_age=None) -> FollowUp | None:
         return None
     if type(followup_id) is not int:
         return None
-    return FollowUp.objects.select_related("case").filter(pk=followup_id).first()
+    # An erased patient's links lead nowhere: nothing may be recorded about them again.
+    live = FollowUp.objects.filter(pk=followup_id, case__patient__erased_at__isnull=True)
+    return live.select_related("case").first()
 
 
 def followup_from_checkin(token: str) -> FollowUp | None:

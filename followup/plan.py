@@ -131,6 +131,25 @@ def stop_superseded_plans(patient_id: int, actor=None) -> int:
     return stop_patient_plans(patient_id, NEW_CASE, actor, keep_case_id=newest.pk)
 
 
+def cancel_unsent(case_ids, reason: str, actor=None) -> int:
+    """Cancel every follow-up of these cases that has not gone: scheduled, failed or of unknown
+    outcome (one being sent right now goes out); how many."""
+    cancelled = 0
+    with transaction.atomic():
+        unsent = FollowUp.objects.select_for_update().filter(
+            case_id__in=case_ids, status__in=[S.SCHEDULED, S.FAILED, S.UNKNOWN]
+        )
+        by_case = {}
+        for case_id, step in unsent.order_by("case_id", "step").values_list("case_id", "step"):
+            by_case.setdefault(case_id, []).append(step)
+        cancelled = unsent.update(status=S.CANCELLED, cancelled_reason=reason)
+        CaseEvent.objects.bulk_create(
+            _event(case_id, actor, status=S.CANCELLED, steps=steps, reason=reason)
+            for case_id, steps in by_case.items()
+        )
+    return cancelled
+
+
 def opt_out(patient_id: int, source: str) -> int:
     """Record the patient's opt-out and cancel all their scheduled follow-ups; how many."""
     with transaction.atomic():

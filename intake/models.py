@@ -42,8 +42,13 @@ class Patient(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
-    # Anonymised (clinic/erasure.py): nothing identifying is left; the counts stay.
+    # Anonymised (clinic/erasure.py): nothing identifying is left; the counts stay. The reason
+    # never names the patient (the erasure refuses one that does).
     erased_at = models.DateTimeField(null=True, blank=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    erasure_reason = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -298,6 +303,8 @@ class Alert(models.Model):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        # The patient's record was erased before it went (clinic/erasure.py).
+        CANCELLED = "cancelled", "Cancelled"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
     response = models.ForeignKey(IntakeResponse, on_delete=models.PROTECT, related_name="alerts")

@@ -75,6 +75,8 @@ def merge(source_id: int, target_id: int, actor, *, ip=None) -> Patient:
             target.save(update_fields=list(fill))
         source.merged_into = target
         source.save(update_fields=["merged_into"])
+        # Records merged into the source before now point at the target: one step, never a chain.
+        Patient.objects.filter(merged_into=source).update(merged_into=target)
 
         # A possible match of the source with the target is now decided; any other one of the
         # source's cases or against the source now concerns the target.

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -281,4 +282,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Patient records are anonymised this many whole years after their last activity (clinic/
+# retention.py, daily at 03:30 clinic time). 8: UK guidance for adult health records.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=8)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_YEARS must be a whole number of years, at least 1")
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "clinic.tasks.apply_retention",
+    "schedule": crontab(hour=3, minute=30),
 }

@@ -21,8 +21,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='patient',
+            name='erased_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddField(
+            model_name='patient',
+            name='erasure_reason',
+            field=models.TextField(blank=True),
+        ),
+        migrations.AddField(
+            model_name='patient',
             name='merged_into',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='intake.patient'),
+        ),
+        migrations.AlterField(
+            model_name='alert',
+            name='status',
+            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('cancelled', 'Cancelled')], default='pending', max_length=10),
         ),
         migrations.AlterField(
             model_name='caseevent',

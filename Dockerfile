@@ -30,4 +30,5 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret EMAIL_URL=smtp://localhost:25 \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# The access log omits query strings (clinic/gunicorn.py).
+CMD ["gunicorn", "clinic.wsgi", "--config", "python:clinic.gunicorn", "--bind", "0.0.0.0:8000"]

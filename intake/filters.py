@@ -1,7 +1,9 @@
 """What staff narrow the triage queue by: tier, status, assignee, source, dates and a search.
 
-All of it travels in the query string, so a filtered queue can be bookmarked. A value that does
-not parse is shown as an error beside its filter and left out; it never costs a 500.
+All of it travels in the query string, so a filtered queue can be bookmarked, except the search
+text: names, emails and phone numbers stay out of URLs (intake/search.py), and the URL carries
+an opaque token for them. A value that does not parse is shown as an error beside its filter
+and left out; it never costs a 500.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from django.utils import timezone
 from clinic.form_widgets import QUICK_WIDGETS
 from clinic.text import LineField
 
+from . import search
 from .matching import phone_digits
 from .models import Case, Enquiry, Tier
 
@@ -112,12 +115,33 @@ class CaseFilter(django_filters.FilterSet):
         return queryset
 
 
+SEARCH_EXPIRED = "That search has expired: search again."
+SEARCH_NOT_IN_ADDRESS = (
+    "Search with the box above: what you search for is never put in a page address."
+)
+
+# The filters the search form carries into the queue's URL, all but the search text itself.
+URL_FILTERS = ("tier", "status", "assigned", "source", "opened_from", "opened_to")
+
+
 def case_filter(request) -> CaseFilter:
-    """The queue's filters from the query string; no status given means the open ones."""
+    """The queue's filters from the query string; no status given means the open ones.
+
+    The search text comes from the cache by its `search` token (intake/search.py), never from
+    the URL; `search_notice` says why a search was not applied."""
     data = request.GET.copy()
     data.pop("after", None)
+    notice = SEARCH_NOT_IN_ADDRESS if data.pop("q", None) else None
+    token = data.pop("search", [""])[-1]
+    if token:
+        text = search.recall(request.user, token)
+        if text is None:
+            notice = SEARCH_EXPIRED
+        else:
+            data["q"] = text
     if not data.getlist("status"):
         data.setlist("status", OPEN_STATUSES)
     filterset = CaseFilter(data, queryset=Case.objects.all(), request=request)
     filterset.form.is_valid()  # fills in the errors shown beside each filter
+    filterset.search_notice = notice
     return filterset

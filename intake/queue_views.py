@@ -81,9 +81,11 @@ def queue_context(request):
         token = make_cursor("intake.queue", last["queue_rank"], last["opened_at"], last["id"])
         next_url = page_url(request, "triage_queue", token)
 
+    notice = notice or filters.search_notice
     pinned_rows, rows = queue_rows(cases, pinned, now)
     query = request.GET.copy()
     query.pop("after", None)
+    query.pop("q", None)  # never carried on: a search travels as a token (intake/search.py)
     return {
         "filter": filters,
         "pinned": pinned_rows,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import case_views, manage_views, patient_views, queue_views, views
+from . import case_views, manage_views, patient_views, queue_views, search_views, views
 
 urlpatterns = [
     path("intake/", views.intake_form, name="intake_form"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("enquiries/<int:pk>/done/", views.enquiry_done, name="enquiry_done"),
     path("triage/", queue_views.triage_queue, name="triage_queue"),
     path("triage/fragment/", queue_views.triage_fragment, name="triage_fragment"),
+    path("triage/search/", search_views.triage_search, name="triage_search"),
     path("triage/export.csv", queue_views.triage_export, name="triage_export"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     # Before case_action, whose <slug:action> would otherwise take "audit".

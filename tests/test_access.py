@@ -71,6 +71,7 @@ ACCESS = [
     ("triage_queue",      None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("triage_fragment",   None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("triage_export",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("triage_search",     None,              "post", LOGIN,     FORBIDDEN, ON,           ON),
     ("case_detail",       "case",            "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("case_detail",       "no such case",    "get",  LOGIN,     FORBIDDEN, NOT_FOUND,    NOT_FOUND),
     ("case_action",       "acknowledge",     "post", LOGIN,     FORBIDDEN, ON,           ON),

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.test import RequestFactory
 
 from clinic.form_widgets import QUICK_WIDGETS
-from intake import case_forms
+from intake import case_forms, search
 from intake.filters import case_filter
 from intake.models import Case
 
@@ -32,15 +32,20 @@ def printed_both_ways(form):
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "searched"),
     [
-        "",
-        "tier=0&tier=3&status=new&status=closed&assigned=me&source=phone&opened_from=2026-01-02",
-        "tier=9&status=lost&assigned=bob&source=pigeon&opened_from=yesterday&q=" + "x" * 101,
-        "q=%3Cb%3E%22x%27%26&opened_to=%22%3E%3Cx",
+        ("", None),
+        (
+            "tier=0&tier=3&status=new&status=closed&assigned=me&source=phone&opened_from=2026-01-02",
+            None,
+        ),
+        ("tier=9&status=lost&assigned=bob&source=pigeon&opened_from=yesterday", "x" * 101),
+        ("opened_to=%22%3E%3Cx", "<b>\"x'&"),
     ],
 )
-def test_the_queue_filters_print_as_django_prints_them(practitioner, query):
+def test_the_queue_filters_print_as_django_prints_them(practitioner, query, searched):
+    if searched is not None:  # the search text comes from the cache by its token
+        query += f"&search={search.remember(practitioner, searched)}"
     request = RequestFactory().get("/triage/?" + query)
     request.user = practitioner
     form = case_filter(request).form

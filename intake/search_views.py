@@ -1,0 +1,36 @@
+"""The triage queue's search box: a POST, so that what staff search for never reaches a URL."""
+
+from django.contrib import messages
+from django.http import QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from clinic import roles
+from clinic.text import clean_line
+
+from . import search
+from .filters import URL_FILTERS
+
+
+@never_cache
+@require_POST
+@roles.require(roles.TRIAGE)
+def triage_search(request):
+    """The filter form posts here: the search text is kept under a token (intake/search.py) and
+    the queue opens with the token and the other filters in its URL."""
+    query = QueryDict(mutable=True)
+    for name in URL_FILTERS:
+        values = [value for value in request.POST.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+    text = clean_line(request.POST.get("q", ""))
+    if text:
+        token = search.remember(request.user, text)
+        if token is None:
+            messages.warning(request, "Search is not available just now; try again shortly.")
+        else:
+            query["search"] = token
+    url = reverse("triage_queue")
+    return redirect(f"{url}?{query.urlencode()}" if query else url)

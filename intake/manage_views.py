@@ -24,7 +24,7 @@ from .models import Case, ClosedDay, Tier, TriageTargets
 # The tier colours of static/css/clinic.css, so a tier looks the same in a chart as in a badge.
 TIER_COLOURS = {
     Tier.EMERGENCY: "#b00020",
-    Tier.URGENT: "#e65100",
+    Tier.URGENT: "#bf360c",
     Tier.SOON: "#1565c0",
     Tier.ROUTINE: "#6c757d",
 }

@@ -82,7 +82,7 @@ def test_horizontal_bars_are_drawn_to_scale_with_their_text():
         charts.horizontal_bars(
             "h",
             [
-                charts.Bar("Urgent", 50, "#e65100", "50% met"),
+                charts.Bar("Urgent", 50, "#bf360c", "50% met"),
                 charts.Bar("Soon", 100, "#1565c0"),
             ],
             title="Targets met",
@@ -96,4 +96,4 @@ def test_horizontal_bars_are_drawn_to_scale_with_their_text():
     labels = texts(root)
     for label in ("Urgent", "Soon", "50% met", "100%", "0%", "Met (%)"):
         assert label in labels
-    assert urgent.get("fill") == "#e65100"
+    assert urgent.get("fill") == "#bf360c"

@@ -124,7 +124,7 @@ def test_the_page_shows_the_figures_as_charts_and_tables(admin_client_, at_now):
     enquiry_at(NOW)
     page = admin_client_.get(reverse("overview")).content.decode()
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
-    for text in ("Week starting", "Targets met on time (%)", "Open cases", "#b00020", "#e65100"):
+    for text in ("Week starting", "Targets met on time (%)", "Open cases", "#b00020", "#bf360c"):
         assert text in page
     assert 'id="median-ack">10 min</p>' in page  # within the 15-minute target: not in red
     assert page.count("<table") == 3

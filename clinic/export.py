@@ -109,8 +109,12 @@ def export(patient: Patient) -> dict:
     }
 
 
+def as_json(data: dict) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
 def export_json(patient: Patient) -> str:
-    return json.dumps(export(patient), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return as_json(export(patient))
 
 
 SECTION_TITLES = {table.section: table.title for table in TABLES} | {

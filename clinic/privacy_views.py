@@ -24,13 +24,19 @@ def readable_sections(data: dict):
         yield key, title, rows
 
 
+def exported_patient(request, pk, what):
+    """The patient, and everything held about them; the export audited as `what`."""
+    patient = get_object_or_404(Patient, pk=pk)
+    data = export.export(patient)
+    audit.exported(request, "patient", patient.pk, what)
+    return patient, data
+
+
 @never_cache
 @require_GET
 @roles.require(roles.MANAGE_CLINIC)
 def patient_export(request, pk):
-    patient = get_object_or_404(Patient, pk=pk)
-    data = export.export(patient)
-    audit.exported(request, "patient", patient.pk, "page")
+    patient, data = exported_patient(request, pk, "page")
     context = {"patient": patient, "data": data, "sections": list(readable_sections(data))}
     return render(request, "clinic/patient_export.html", context)
 
@@ -39,10 +45,8 @@ def patient_export(request, pk):
 @require_GET
 @roles.require(roles.MANAGE_CLINIC)
 def patient_export_json(request, pk):
-    patient = get_object_or_404(Patient, pk=pk)
-    body = export.export_json(patient)
-    audit.exported(request, "patient", patient.pk, "json")
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    patient, data = exported_patient(request, pk, "json")
+    response = HttpResponse(export.as_json(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
     return response
 

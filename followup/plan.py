@@ -131,17 +131,22 @@ def stop_superseded_plans(patient_id: int, actor=None) -> int:
     return stop_patient_plans(patient_id, NEW_CASE, actor, keep_case_id=newest.pk)
 
 
+def _steps_by_case(rows) -> dict[int, list[int]]:
+    """case id -> the steps of these follow-ups, in order (for the timeline lines)."""
+    by_case = {}
+    for case_id, step in rows.order_by("case_id", "step").values_list("case_id", "step"):
+        by_case.setdefault(case_id, []).append(step)
+    return by_case
+
+
 def cancel_unsent(case_ids, reason: str, actor=None) -> int:
     """Cancel every follow-up of these cases that has not gone: scheduled, failed or of unknown
     outcome (one being sent right now goes out); how many."""
-    cancelled = 0
     with transaction.atomic():
         unsent = FollowUp.objects.select_for_update().filter(
             case_id__in=case_ids, status__in=[S.SCHEDULED, S.FAILED, S.UNKNOWN]
         )
-        by_case = {}
-        for case_id, step in unsent.order_by("case_id", "step").values_list("case_id", "step"):
-            by_case.setdefault(case_id, []).append(step)
+        by_case = _steps_by_case(unsent)
         cancelled = unsent.update(status=S.CANCELLED, cancelled_reason=reason)
         CaseEvent.objects.bulk_create(
             _event(case_id, actor, status=S.CANCELLED, steps=steps, reason=reason)
@@ -226,9 +231,7 @@ def resume(patient_id: int, source: str, actor=None) -> int:
             cancelled_reason=OPTED_OUT,
             due_at__gt=now,
         )
-        by_case = {}
-        for case_id, step in rows.order_by("case_id", "step").values_list("case_id", "step"):
-            by_case.setdefault(case_id, []).append(step)
+        by_case = _steps_by_case(rows)
         rows.update(status=S.SCHEDULED, cancelled_reason="", next_attempt_at=F("due_at"))
         latest = Case.objects.filter(patient_id=patient_id).order_by("-opened_at").first()
         events = [

@@ -116,14 +116,14 @@ def match(contact, *, logged_by=None, patient: Patient | None = None) -> Match:
     digits = phone_digits(phone)
     dob = contact.date_of_birth
     if patient is not None:
-        _fill_in(patient, email, phone, digits, dob)
+        fill_in(patient, email, phone, digits, dob)
         return Match(patient)
     candidate, matched_on = candidate_for(email, digits, dob)
     if candidate is None:
         return Match(_new_patient(first, last, email, phone, digits, dob))
     differ = differences(candidate, first, last, email, digits, dob)
     if logged_by is not None and not set(differ) & set(IDENTITY):
-        _fill_in(candidate, email, phone, digits, dob)
+        fill_in(candidate, email, phone, digits, dob)
         return Match(candidate)
     return Match(
         _new_patient(first, last, email, phone, digits, dob), candidate, matched_on, differ
@@ -141,7 +141,7 @@ def _new_patient(first, last, email, phone, digits, date_of_birth) -> Patient:
     )
 
 
-def _fill_in(patient, email, phone, digits, date_of_birth):
+def fill_in(patient, email, phone, digits, date_of_birth):
     """Staff's enquiry (or the patient's own link) completes the details a record lacks; it
     never overwrites one."""
     fill = {}

@@ -62,17 +62,9 @@ def merge(source_id: int, target_id: int, actor, *, ip=None) -> Patient:
         )
         Enquiry.objects.filter(patient=source).update(patient=target)
 
-        fill = {}
-        if not target.email and source.email:
-            fill["email"] = source.email
-        if not target.phone and source.phone:
-            fill.update(phone=source.phone, phone_digits=source.phone_digits)
-        if not target.date_of_birth and source.date_of_birth:
-            fill["date_of_birth"] = source.date_of_birth
-        for name, value in fill.items():
-            setattr(target, name, value)
-        if fill:
-            target.save(update_fields=list(fill))
+        matching.fill_in(
+            target, source.email, source.phone, source.phone_digits, source.date_of_birth
+        )
         source.merged_into = target
         source.save(update_fields=["merged_into"])
         # Records merged into the source before now point at the target: one step, never a chain.

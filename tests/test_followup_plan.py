@@ -89,13 +89,15 @@ def test_a_patient_who_opted_out_is_not_scheduled():
     assert plan.schedule(case.pk) == 0
 
 
+def opted_out_a_month_ago(patient):
+    OptOut.objects.create(
+        patient=patient, source=OptOut.Source.LINK, at=timezone.now() - datetime.timedelta(days=30)
+    )
+
+
 def test_consent_given_again_to_staff_after_an_opt_out_wins(reception):
     first = recovered_case()
-    OptOut.objects.create(
-        patient=first.patient,
-        source=OptOut.Source.LINK,
-        at=timezone.now() - datetime.timedelta(days=30),
-    )
+    opted_out_a_month_ago(first.patient)
     # Same patient, a new episode, consent given to reception on the phone.
     second = recovered_case(logged_by=reception)
     assert second.patient == first.patient and second != first
@@ -104,11 +106,7 @@ def test_consent_given_again_to_staff_after_an_opt_out_wins(reception):
 
 def test_consent_on_the_anonymous_form_after_an_opt_out_never_undoes_it(reception):
     first = recovered_case()
-    OptOut.objects.create(
-        patient=first.patient,
-        source=OptOut.Source.LINK,
-        at=timezone.now() - datetime.timedelta(days=30),
-    )
+    opted_out_a_month_ago(first.patient)
     # Anyone can type the patient's details: their own record of it, and no emails to them.
     typed = recovered_case()
     assert typed.patient != first.patient

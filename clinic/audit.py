@@ -24,15 +24,24 @@ def client_ip(request):
 
 def log(actor, action, object_type, object_id=None, what="", ip=None):
     """One audit row, for services that act for a person (or for nobody: a command, a task)."""
+    return log_many(actor, action, object_type, [object_id], what, ip)[0]
+
+
+def log_many(actor, action, object_type, object_ids, what="", ip=None):
+    """One audit row per object, the same action on each (a batch of a task, say)."""
     if not WHAT.fullmatch(what):
         raise ValueError(f"an audit entry's `what` is a short label, not {what!r}")
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        what=what,
-        ip=ip,
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            what=what,
+            ip=ip,
+        )
+        for object_id in object_ids
     )
 
 

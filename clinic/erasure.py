@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from followup import plan
@@ -96,8 +96,19 @@ def names_the_patient(text: str, values) -> bool:
     return False
 
 
+def _open_cases(patient):
+    return Case.objects.filter(patient=patient, status__in=Case.OPEN_STATUSES)
+
+
+def _waiting_matches(patient):
+    return PossibleMatch.objects.filter(
+        Q(patient=patient) | Q(candidate=patient), status=PossibleMatch.Status.PENDING
+    )
+
+
 def refusal(patient: Patient) -> str | None:
-    """Why this record cannot be erased now, or None."""
+    """Why this record cannot be erased now, or None. (A record merged into another has no
+    cases or matches of its own: the merge moved them.)"""
     if patient.erased_at is not None:
         return f"Patient record {patient.pk} was erased on {patient.erased_at:%d %b %Y}."
     if patient.merged_into_id is not None:
@@ -105,13 +116,9 @@ def refusal(patient: Patient) -> str | None:
             f"Patient record {patient.pk} was merged into record {patient.merged_into_id}: "
             "erase that one, which takes this one with it."
         )
-    ids = patient_ids(patient)
-    if Case.objects.filter(patient_id__in=ids, status__in=Case.OPEN_STATUSES).exists():
+    if _open_cases(patient.pk).exists():
         return "The patient has an open case: close it before erasing the record."
-    pending = PossibleMatch.objects.filter(
-        Q(patient_id__in=ids) | Q(candidate_id__in=ids), status=PossibleMatch.Status.PENDING
-    )
-    if pending.exists():
+    if _waiting_matches(patient.pk).exists():
         return (
             "A possible match with this record waits for staff: confirm or reject it first "
             "(it may be another person)."
@@ -135,6 +142,24 @@ def clean_reason(reason: str, patient: Patient) -> str:
     return reason
 
 
+def _anonymise(main_ids: list[int], reason: str, actor, ip, what) -> tuple[int, int, int]:
+    """Anonymise these records and every record merged into them (inside a transaction);
+    (records, cases, messages cancelled)."""
+    ids = [
+        *main_ids,
+        *Patient.objects.filter(merged_into__in=main_ids).values_list("pk", flat=True),
+    ]
+    case_ids = list(Case.objects.filter(patient_id__in=ids).values_list("pk", flat=True))
+    cancelled = cancel_pending_messages(case_ids, actor)
+    for table in TABLES:
+        if table.erase:
+            table.rows_of(ids).update(**table.erase)
+    Patient.objects.filter(pk__in=ids).update(erased_at=timezone.now())
+    Patient.objects.filter(pk__in=main_ids).update(erased_by=actor, erasure_reason=reason)
+    audit.log_many(actor, AuditEntry.Action.CHANGE, "patient", main_ids, what, ip)
+    return len(ids), len(case_ids), cancelled
+
+
 def erase(patient_id: int, reason: str, actor=None, *, ip=None, what="erase") -> Erased:
     """Anonymise the patient's record (see the module); ErasureRefused says why not."""
     with transaction.atomic():
@@ -145,15 +170,29 @@ def erase(patient_id: int, reason: str, actor=None, *, ip=None, what="erase") ->
         if problem:
             raise ErasureRefused(problem)
         reason = clean_reason(reason, patient)
-        ids = patient_ids(patient)
-        case_ids = list(Case.objects.filter(patient_id__in=ids).values_list("pk", flat=True))
-        cancelled = cancel_pending_messages(case_ids, actor)
-        for table in TABLES:
-            if table.erase:
-                table.rows_of(ids).update(**table.erase)
-        now = timezone.now()
-        Patient.objects.filter(pk__in=ids).update(erased_at=now)
-        Patient.objects.filter(pk=patient.pk).update(erased_by=actor, erasure_reason=reason)
-        audit.log(actor, AuditEntry.Action.CHANGE, "patient", patient.pk, what, ip)
-    log.info("patient %s erased (%s records, %s cases)", patient.pk, len(ids), len(case_ids))
-    return Erased(patient.pk, len(ids), len(case_ids), cancelled)
+        records, cases, cancelled = _anonymise([patient.pk], reason, actor, ip, what)
+    log.info("patient %s erased (%s records, %s cases)", patient.pk, records, cases)
+    return Erased(patient.pk, records, cases, cancelled)
+
+
+def erasable(patients):
+    """Of these records, those erase() would not refuse (for a batch, in one query)."""
+    mine = OuterRef("pk")
+    return patients.filter(erased_at__isnull=True, merged_into__isnull=True).exclude(
+        Exists(_open_cases(mine)) | Exists(_waiting_matches(mine))
+    )
+
+
+def erase_batch(ids, reason: str, *, what: str) -> list[int]:
+    """Anonymise many records in one transaction, with a reason that names nobody (the
+    retention job's); those that cannot be erased now, or that another process holds, are left.
+    The ids anonymised."""
+    with transaction.atomic():
+        ready = erasable(Patient.objects.filter(pk__in=list(ids)))
+        main_ids = list(
+            ready.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)
+        )
+        if main_ids:
+            _anonymise(main_ids, clean_text(reason), None, None, what)
+    log.info("%s patient records anonymised (%s)", len(main_ids), what)
+    return main_ids

@@ -14,20 +14,21 @@ it is counted as held, for a person to look at.
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from intake.models import Case, CaseEvent, Enquiry, Patient, PossibleMatch
+from intake.models import Case, CaseEvent, Enquiry, Patient
 
 from . import erasure
 
 log = logging.getLogger(__name__)
 
 REASON = "Retention period ended: {years} years after the last activity."
+WHAT = "erase-retention"
 
 
 def cutoff(now: datetime.datetime, years: int) -> datetime.datetime:
@@ -38,45 +39,23 @@ def cutoff(now: datetime.datetime, years: int) -> datetime.datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-def _latest(queryset, column):
-    """The latest `column` of these rows, as a subquery (NULL when there are none)."""
-    return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
-
-
-def with_last_activity(patients):
-    """Annotate each patient with `last_activity` (the latest moment anything happened).
-
-    GREATEST skips NULLs on PostgreSQL: a record with no case counts from its creation."""
-    mine = OuterRef("pk")
-    return patients.annotate(
-        last_activity=Greatest(
-            "created_at",
-            _latest(Case.objects.filter(patient=mine), "updated_at"),
-            _latest(CaseEvent.objects.filter(case__patient=mine), "at"),
-            _latest(Enquiry.objects.filter(patient=mine), "created_at"),
-        )
-    )
-
-
 def expired(now=None, years=None):
-    """Records whose retention period has ended (not erased, not merged into another)."""
+    """Records whose retention period has ended (not erased, not merged into another): made
+    before the cut-off, with no enquiry, case change or timeline line since.
+
+    Asked as "nothing since the cut-off" rather than "the latest is before it": PostgreSQL then
+    answers with anti-joins over the recent rows, not a look-up per patient."""
     now = now or timezone.now()
     years = settings.RETENTION_YEARS if years is None else years
-    live = Patient.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
-    return with_last_activity(live).filter(last_activity__lt=cutoff(now, years))
-
-
-def held(patients):
-    """Of these, those kept for a person to look at: an open case, or a pending possible match."""
-    open_case = Case.objects.filter(
-        Q(patient=OuterRef("pk")) | Q(patient__merged_into=OuterRef("pk")),
-        status__in=Case.OPEN_STATUSES,
+    cut = cutoff(now, years)
+    mine = OuterRef("pk")
+    return (
+        Patient.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
+        .filter(created_at__lt=cut)
+        .exclude(Exists(Case.objects.filter(patient=mine, updated_at__gte=cut)))
+        .exclude(Exists(CaseEvent.objects.filter(case__patient=mine, at__gte=cut)))
+        .exclude(Exists(Enquiry.objects.filter(patient=mine, created_at__gte=cut)))
     )
-    pending = PossibleMatch.objects.filter(
-        Q(candidate=OuterRef("pk")) | Q(patient=OuterRef("pk")),
-        status=PossibleMatch.Status.PENDING,
-    )
-    return patients.filter(Exists(open_case) | Exists(pending))
 
 
 @dataclass
@@ -85,38 +64,55 @@ class Report:
     expired: int = 0
     held: int = 0
     anonymised: int = 0
+    # Left for the next run: the time budget ran out.
+    unfinished: int = 0
     failed: list[int] = field(default_factory=list)
 
 
-def run(*, dry_run=False, now=None, years=None, progress=None, batch=500) -> Report:
+def run(*, dry_run=False, now=None, years=None, progress=None, batch=200, budget=None) -> Report:
     """Anonymise every record whose retention period has ended; with dry_run, only count.
 
-    Each record is anonymised in its own transaction, so a failure costs that record only (it
-    is logged by id and tried again the next day). `progress(done, total)` is called as it goes.
+    Records go in batches of `batch`, each in one transaction; a batch that fails is tried
+    record by record, so a failure costs that record only (logged by id, tried again the next
+    day). A record with an open case or a possible match waiting is held (erasure.erasable).
+    With `budget` (seconds) the run stops between batches once it is spent; the rest waits for
+    the next run. `progress(done, total)` is called after each batch.
     """
     now = now or timezone.now()
     years = settings.RETENTION_YEARS if years is None else years
     candidates = expired(now, years)
-    kept = held(candidates)
-    report = Report(cutoff=cutoff(now, years), expired=candidates.count(), held=kept.count())
+    ready = erasure.erasable(candidates)
+    report = Report(cutoff=cutoff(now, years), expired=candidates.count())
+    ids = list(ready.order_by("pk").values_list("pk", flat=True))
+    report.held = report.expired - len(ids)
     if dry_run:
         return report
-    ids = list(candidates.exclude(pk__in=kept.values("pk")).values_list("pk", flat=True))
     reason = REASON.format(years=years)
-    for done, patient_id in enumerate(ids, start=1):
+    started = time.monotonic()
+    for start in range(0, len(ids), batch):
+        if budget is not None and time.monotonic() - started > budget:
+            report.unfinished = len(ids) - start
+            break
+        chunk = ids[start : start + batch]
         try:
-            erasure.erase(patient_id, reason, what="erase-retention")
-            report.anonymised += 1
+            report.anonymised += len(erasure.erase_batch(chunk, reason, what=WHAT))
         except Exception:
-            log.exception("retention: patient %s not anonymised", patient_id)
-            report.failed.append(patient_id)
-        if progress and (done % batch == 0 or done == len(ids)):
-            progress(done, len(ids))
+            log.exception("retention: a batch failed; its records are tried one by one")
+            for patient_id in chunk:
+                try:
+                    erasure.erase(patient_id, reason, what=WHAT)
+                    report.anonymised += 1
+                except Exception:
+                    log.exception("retention: patient %s not anonymised", patient_id)
+                    report.failed.append(patient_id)
+        if progress:
+            progress(min(start + batch, len(ids)), len(ids))
     log.info(
-        "retention: %s expired, %s anonymised, %s held, %s failed",
+        "retention: %s expired, %s anonymised, %s held, %s failed, %s left for the next run",
         report.expired,
         report.anonymised,
         report.held,
         len(report.failed),
+        report.unfinished,
     )
     return report

@@ -115,7 +115,12 @@ def test_beat_runs_the_retention_job_daily():
 def test_the_task_reports_counts_only(reception):
     patient_last_seen(10)
     with time_machine.travel(NOW, tick=False):
-        assert apply_retention.apply().get() == {"expired": 1, "anonymised": 1, "held": 0}
+        assert apply_retention.apply().get() == {
+            "expired": 1,
+            "anonymised": 1,
+            "held": 0,
+            "unfinished": 0,
+        }
 
 
 def test_the_29th_of_february_falls_back_to_the_28th():
@@ -126,15 +131,35 @@ def test_the_29th_of_february_falls_back_to_the_28th():
 
 def test_a_failure_costs_one_record_only(reception, monkeypatch):
     first, second = patient_last_seen(10), patient_last_seen(11)
-    real = retention.erasure.erase
+    real = retention.erasure._anonymise
 
-    def flaky(patient_id, *args, **kwargs):
-        if patient_id == first.pk:
+    def flaky(main_ids, *args, **kwargs):
+        if first.pk in main_ids:
             raise RuntimeError("database hiccup")
-        return real(patient_id, *args, **kwargs)
+        return real(main_ids, *args, **kwargs)
 
-    monkeypatch.setattr(retention.erasure, "erase", flaky)
+    monkeypatch.setattr(retention.erasure, "_anonymise", flaky)
     with time_machine.travel(NOW, tick=False):
         report = retention.run()
     assert (report.anonymised, report.failed) == (1, [first.pk])
+    assert Patient.objects.get(pk=first.pk).erased_at is None
     assert Patient.objects.get(pk=second.pk).erased_at is not None
+
+
+def test_a_batch_anonymises_many_records_in_one_go(reception):
+    patients = [patient_last_seen(9) for _ in range(5)]
+    with time_machine.travel(NOW, tick=False):
+        report = retention.run(batch=2)
+    assert report.anonymised == 5
+    assert all(p.erased_at for p in Patient.objects.filter(pk__in=[p.pk for p in patients]))
+    assert AuditEntry.objects.filter(what="erase-retention").count() == 5
+
+
+def test_a_spent_budget_leaves_the_rest_for_the_next_run(reception):
+    for _ in range(3):
+        patient_last_seen(9)
+    with time_machine.travel(NOW, tick=False):
+        report = retention.run(batch=1, budget=-1)
+    assert (report.anonymised, report.unfinished) == (0, 3)
+    with time_machine.travel(NOW, tick=False):
+        assert retention.run().anonymised == 3

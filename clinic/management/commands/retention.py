@@ -29,7 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Held (open case or possible match waiting): {report.held:,}")
         if dry_run:
             self.stdout.write(f"Would anonymise: {report.expired - report.held:,} (dry run)")
-        else:
-            self.stdout.write(f"Anonymised: {report.anonymised:,}")
-            if report.failed:
-                self.stdout.write(f"Failed (logged, tried again tomorrow): {len(report.failed):,}")
+            return
+        self.stdout.write(f"Anonymised: {report.anonymised:,}")
+        if report.failed:
+            self.stdout.write(f"Failed (logged, tried again tomorrow): {len(report.failed):,}")

@@ -3,7 +3,6 @@
 from django import forms
 
 from clinic import roles
-from clinic.form_widgets import QUICK_WIDGETS
 from clinic.text import LineField, TextField
 
 from . import casework
@@ -11,9 +10,6 @@ from .models import Case, Tier
 
 
 class VersionedForm(forms.Form):
-    # Five of these on every case page: their widgets printed in Python (clinic/form_widgets.py).
-    default_renderer = QUICK_WIDGETS
-
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

@@ -58,7 +58,7 @@ def blank_form(name, case):
 
 
 def case_context(case, forms=None):
-    responses = case.responses.order_by("-submitted_at").prefetch_related(
+    responses = case.responses.newest_first().prefetch_related(
         Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
     )
     events = list(case.events.select_related("actor").order_by("-at", "-id"))

@@ -13,7 +13,6 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from clinic.form_widgets import QUICK_WIDGETS
 from clinic.text import LineField
 
 from . import search
@@ -46,11 +45,6 @@ def start_of(day: datetime.date) -> datetime.datetime:
 
 class SearchFilter(django_filters.CharFilter):
     field_class = LineField
-
-
-class FilterForm(forms.Form):
-    # Printed on every load of the queue: its widgets printed in Python (clinic/form_widgets.py).
-    default_renderer = QUICK_WIDGETS
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -87,7 +81,6 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = []
-        form = FilterForm
 
     def filter_tier(self, queryset, name, value):
         # The same cases as urgency__in, asked of queue_rank (urgency + 1; 0 for an emergency

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic import audit, charts, roles
 from clinic.models import AuditEntry
+from clinic.spreadsheets import spreadsheet_cell
 
 from . import calendar as clinic_calendar
 from . import overview as figures
@@ -155,12 +156,6 @@ def case_audit(request, pk):
     return render(request, "intake/case_audit.html", {"case_id": pk, "page": page})
 
 
-def csv_cell(value):
-    """Text a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @never_cache
 @require_GET
 @roles.require(roles.MANAGE_CLINIC)
@@ -173,7 +168,7 @@ def case_audit_export(request, pk):
     writer.writerow(["at", "who", "action", "what", "object", "object_id", "ip"])
     for entry in entries.iterator(chunk_size=2000):
         writer.writerow(
-            csv_cell(value)
+            spreadsheet_cell(value)
             for value in (
                 timezone.localtime(entry.at).isoformat(timespec="seconds"),
                 entry.actor.get_username() if entry.actor else "",

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Case as CaseWhen
-from django.db.models import F, Q, Value, When
+from django.db.models import F, Q, Subquery, Value, When
 from django.utils import timezone
 
 from . import rules
@@ -189,6 +189,23 @@ class Enquiry(models.Model):
         ]
 
 
+class IntakeResponseQuerySet(models.QuerySet):
+    """A case's latest response is the one that counts (its flags, its consent): the latest is
+    the last submitted, and of two submitted in the same instant the one saved last."""
+
+    def newest_first(self):
+        return self.order_by("-submitted_at", "-pk")
+
+    def latest_for(self, case) -> "IntakeResponse | None":
+        """The latest response of `case` (a Case or its pk), or None before any."""
+        return self.filter(case=case).newest_first().first()
+
+    def latest_id_for(self, case) -> Subquery:
+        """The id of the latest response of `case`, as an expression for another query:
+        `case` is usually OuterRef("pk") (or OuterRef(OuterRef("pk")) one level deeper)."""
+        return Subquery(self.filter(case=case).newest_first().values("pk")[:1])
+
+
 class IntakeResponse(models.Model):
     """One filled-in questionnaire, with the versions of the questions and of the rules."""
 
@@ -211,6 +228,8 @@ class IntakeResponse(models.Model):
     consent_followup = models.BooleanField(default=False)
     consent_wording = models.TextField(blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IntakeResponseQuerySet.as_manager()
 
     @classmethod
     def judged(cls, assessment: "rules.Assessment", *, answers, on, **fields) -> "IntakeResponse":

@@ -5,8 +5,7 @@ import csv
 import datetime
 
 from django.core import signing
-from django.db import connection
-from django.db.models import Exists, OuterRef, StringAgg, Subquery, Value
+from django.db.models import Exists, OuterRef
 
 # Row comparison, `(a, b, c) > (x, y, z)`: PostgreSQL walks the index straight to the cursor.
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
@@ -18,10 +17,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clinic import audit, roles
+from clinic.spreadsheets import spreadsheet_cell
 
 from .filters import case_filter
-from .models import Enquiry, Flag, IntakeResponse, Tier
-from .queue_data import QUEUE_ORDER, SOURCE_LABELS, STATUS_LABELS, fetch_queue, queue_rows
+from .models import Enquiry, IntakeResponse, Tier
+from .queue_data import (
+    QUEUE_ORDER,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    current_flags,
+    fetch_queue,
+    queue_rows,
+)
 
 PAGE_SIZE = 50
 # More unacknowledged emergencies than this and the rest show at the top of the table.
@@ -62,6 +69,7 @@ def cursor_from(request, salt):
 
 def page_url(request, name, token):
     query = request.GET.copy()
+    query.pop("q", None)  # never carried on: a search travels as a token (intake/search.py)
     query["after"] = token
     return f"{reverse(name)}?{query.urlencode()}"
 
@@ -80,22 +88,15 @@ def queue_context(request):
         last = cases[-1]
         token = make_cursor("intake.queue", last["queue_rank"], last["opened_at"], last["id"])
         next_url = page_url(request, "triage_queue", token)
-
     notice = notice or filters.search_notice
-    pinned_rows, rows = queue_rows(cases, pinned, now)
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("q", None)  # never carried on: a search travels as a token (intake/search.py)
     return {
         "filter": filters,
-        "pinned": pinned_rows,
-        "rows": rows,
+        "pinned": queue_rows(pinned, now, pinned=True),
+        "rows": queue_rows(cases, now, pinned=False),
         "emergency_count": emergency_count,
         "emergency_ids": [case["id"] for case in pinned],
-        "newest_emergency": max((case["id"] for case in pinned), default=""),
         "first_page": after is None,
         "next_url": next_url,
-        "query": query.urlencode(),
         "notice": notice,
     }
 
@@ -112,11 +113,7 @@ def triage_queue(request):
 @require_safe
 def triage_fragment(request):
     """The live part of the queue, polled by static/js/queue.js."""
-    context = queue_context(request)
-    response = render(request, "intake/queue_live.html", context)
-    response["X-Emergency-Count"] = context["emergency_count"]
-    response["X-Newest-Emergency"] = context["newest_emergency"]
-    return response
+    return render(request, "intake/queue_live.html", queue_context(request))
 
 
 # --- CSV export ----------------------------------------------------------------------------------
@@ -146,31 +143,13 @@ class Echo:
         return value
 
 
-def spreadsheet_safe(text):
-    # A cell starting like a formula runs as one in a spreadsheet; patients type these fields.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def local_iso(moment):
     return timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
 
 
 def export_queryset(filters):
-    latest = IntakeResponse.objects.filter(case=OuterRef("pk")).order_by("-submitted_at", "-id")
-    # SQLite before 3.44 (make run's default database) cannot order inside an aggregate.
-    in_order = connection.features.supports_aggregate_order_by_clause
-    labels = (
-        Flag.objects.filter(response=OuterRef("latest_response"))
-        .order_by()
-        .values("response")
-        .annotate(
-            labels=StringAgg("rule_id", Value(" "), order_by=("tier", "id") if in_order else None)
-        )
-        .values("labels")
-    )
     return (
-        filters.qs.annotate(latest_response=Subquery(latest.values("id")[:1]))
-        .annotate(flag_labels=Subquery(labels))
+        filters.qs.annotate(flags=current_flags())
         .order_by(*QUEUE_ORDER)
         .values(
             "id",
@@ -182,7 +161,7 @@ def export_queryset(filters):
             "assigned_to__username",
             "target_due_at",
             "target_met_at",
-            "flag_labels",
+            "flags",
             "screen_incomplete",
             "patient__first_name",
             "patient__last_name",
@@ -196,25 +175,23 @@ def export_lines(rows):
     writer = csv.writer(Echo())
     yield writer.writerow(EXPORT_COLUMNS)
     for row in rows.iterator(chunk_size=2000):
-        name = f"{row['patient__first_name']} {row['patient__last_name']}"
-        yield writer.writerow(
-            [
-                row["id"],
-                local_iso(row["opened_at"]),
-                Tier(row["urgency"]).label,
-                Tier(row["computed_urgency"]).label,
-                STATUS_LABELS.get(row["status"], row["status"]),
-                SOURCE_LABELS.get(row["source"], row["source"]),
-                row["assigned_to__username"] or "",
-                local_iso(row["target_due_at"]),
-                local_iso(row["target_met_at"]),
-                row["flag_labels"] or "",
-                "yes" if row["screen_incomplete"] else "no",
-                spreadsheet_safe(name),
-                spreadsheet_safe(row["patient__email"]),
-                spreadsheet_safe(row["patient__phone"]),
-            ]
-        )
+        cells = [
+            row["id"],
+            local_iso(row["opened_at"]),
+            Tier(row["urgency"]).label,
+            Tier(row["computed_urgency"]).label,
+            STATUS_LABELS.get(row["status"], row["status"]),
+            SOURCE_LABELS.get(row["source"], row["source"]),
+            row["assigned_to__username"] or "",
+            local_iso(row["target_due_at"]),
+            local_iso(row["target_met_at"]),
+            " ".join(flag["rule_id"] for flag in row["flags"] or ()),
+            "yes" if row["screen_incomplete"] else "no",
+            f"{row['patient__first_name']} {row['patient__last_name']}",
+            row["patient__email"],
+            row["patient__phone"],
+        ]
+        yield writer.writerow([spreadsheet_cell(cell) for cell in cells])
 
 
 @never_cache

@@ -5,6 +5,8 @@ Both halves are plain values (no model instances), with each case's current flag
 its latest response) aggregated by PostgreSQL in the same query.
 """
 
+import functools
+
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
@@ -37,11 +39,11 @@ ROW_FIELDS = (
     "assigned_to__first_name",
     "assigned_to__last_name",
 )
-TIER_LABELS = dict(Tier.choices)
 STATUS_LABELS = dict(Case.Status.choices)
 SOURCE_LABELS = dict(Enquiry.Source.choices)
 
 
+@functools.cache  # built once: every query that uses it resolves its own copy
 def current_flags():
     """Each case's current flags, most urgent first: [{"rule_id": …, "tier": …}] from its
     latest response, or None when that raised nothing (or there is no response yet)."""
@@ -118,35 +120,46 @@ def assignee_name(case):
     return full_name or case["assigned_to__username"]
 
 
-def queue_row(case, now, today, *, pinned):
-    """What one row of intake/queue_live.html prints."""
+def queue_row(case, now, today, labels, *, pinned):
+    """What one row of intake/queue_live.html prints, as text (numbers too: the template
+    language would localize each number it prints, and that was a quarter of its time)."""
     pk, due, met = case["id"], case["target_due_at"], case["target_met_at"]
+    age = age_today(case["patient__date_of_birth"], today)
     return {
-        "id": pk,
+        "id": str(pk),
         "url": reverse("case_detail", args=[pk]),
         "acknowledge_url": reverse("case_action", args=[pk, "acknowledge"]) if pinned else None,
         "acknowledge_form": (
             AcknowledgeForm(initial={"version": case["version"]}, auto_id=False) if pinned else None
         ),
         "name": f"{case['patient__first_name']} {case['patient__last_name']}",
-        "age": age_today(case["patient__date_of_birth"], today),
-        "tier": case["urgency"],
-        "tier_label": TIER_LABELS.get(case["urgency"], case["urgency"]),
+        "age": None if age is None else str(age),
+        "tier": str(case["urgency"]),
+        "tier_label": labels["tier"][case["urgency"]],
         "flags": [
-            {"label": flag["rule_id"].replace("_", " "), "tier": flag["tier"]}
+            {"label": flag["rule_id"].replace("_", " "), "tier": str(flag["tier"])}
             for flag in case["flags"] or ()
         ],
         "screen_incomplete": case["screen_incomplete"],
-        "source": SOURCE_LABELS.get(case["source"], case["source"]),
+        "source": labels["source"].get(case["source"], case["source"]),
         "waiting": timesince(case["opened_at"], now),
         "target_met": met is not None,
         "target_due": dateformat.format(timezone.localtime(due), "D j M H:i") if due else "",
         "breached": bool(due and met is None and due < now),
         "assigned": assignee_name(case),
-        "status": STATUS_LABELS.get(case["status"], case["status"]),
+        "status": labels["status"].get(case["status"], case["status"]),
     }
 
 
 def queue_rows(cases, now, *, pinned):
     today = timezone.localdate(now)
-    return [queue_row(case, now, today, pinned=pinned) for case in cases]
+    # The tiers', statuses' and sources' labels, translated once for all the rows.
+    labels = {
+        name: {key: str(label) for key, label in choices}
+        for name, choices in (
+            ("tier", Tier.choices),
+            ("status", Case.Status.choices),
+            ("source", Enquiry.Source.choices),
+        )
+    }
+    return [queue_row(case, now, today, labels, pinned=pinned) for case in cases]

@@ -144,7 +144,10 @@ def queue_row(case, now, today, labels, *, pinned):
         "source": labels["source"].get(case["source"], case["source"]),
         "waiting": timesince(case["opened_at"], now),
         "target_met": met is not None,
-        "target_due": dateformat.format(timezone.localtime(due), "D j M H:i") if due else "",
+        # Shown only while the target is open.
+        "target_due": dateformat.format(timezone.localtime(due), "D j M H:i")
+        if due and met is None
+        else "",
         "breached": bool(due and met is None and due < now),
         "assigned": assignee_name(case),
         "status": labels["status"].get(case["status"], case["status"]),

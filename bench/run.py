@@ -2,9 +2,9 @@
 
 Seeds a PostgreSQL database of its own with `seed_demo --cases` (once: a later run finds the
 cases there and reuses them; --fresh drops the database first), starts gunicorn with the
-production settings on a loopback port, and times real HTTP requests one after another: the
-queue, a filtered queue, a search and a case page, and the login page (GET /accounts/login/) as
-the baseline measured in the same run. Every request but the two "for scale" ones carries the
+production settings on a loopback port, and times real HTTP requests, one at a time and to
+each page in turn: the queue, a filtered queue, a search and a case page, and the login page
+(GET /accounts/login/) as the baseline measured in the same run. Every request but the two "for scale" ones carries the
 practitioner's session cookie, so the baseline pays the session, user and permission look-ups
 every staff page pays, and the ratio is the page's own work; the login page as an anonymous
 visitor gets it (no database at all) and /robots.txt are printed for scale. Prints p50 and p95
@@ -142,11 +142,22 @@ def get(port, path, cookie):
     return elapsed
 
 
-def measure(port, path, cookie, n):
-    for _ in range(5):
-        get(port, path, cookie)
-    times = sorted(get(port, path, cookie) for _ in range(n))
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+def measure(port, pages, cookie, n):
+    """{label: (p50, p95)} over n requests a page, taken in turns (one request to each page,
+    then again), so that a machine busy with other work slows every page alike."""
+    for _, path, signed_in in pages:
+        for _ in range(5):
+            get(port, path, cookie if signed_in else None)
+    times = {label: [] for label, _, _ in pages}
+    for done in range(1, n + 1):
+        for label, path, signed_in in pages:
+            times[label].append(get(port, path, cookie if signed_in else None))
+        if done % 50 == 0:
+            step(f"{done} / {n} rounds")
+    return {
+        label: (statistics.median(ts), sorted(ts)[int(0.95 * (len(ts) - 1))])
+        for label, ts in times.items()
+    }
 
 
 def wait_for_port(port, timeout=30):
@@ -201,18 +212,16 @@ def main():
         ("search", f"/triage/?q={name.lower()[:5]}", True),
         ("case page", f"/cases/{case_id}/", True),
     ]
-    results = []
     try:
         wait_for_port(args.port)
-        for label, path, signed_in in pages:
-            step(f"{args.requests} requests: {label}")
-            p50, p95 = measure(args.port, path, cookie if signed_in else None, args.requests)
-            results.append((label, p50, p95))
+        step(f"{args.requests} requests to each of {len(pages)} pages, in turns")
+        measured = measure(args.port, pages, cookie, args.requests)
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    by_label = {label: (p50, p95) for label, p50, p95 in results}
+    results = [(label, *measured[label]) for label, _, _ in pages]
+    by_label = measured
     login_p95 = by_label["login page (baseline)"][1]
     anonymous_p95 = by_label["login, anonymous (scale)"][1]
     print(f"\n{args.cases:,} cases, {args.requests} requests each, gunicorn 2 workers\n")

@@ -3,12 +3,10 @@
 Seeds a PostgreSQL database of its own with `seed_demo --cases` (once: a later run finds the
 cases there and reuses them; --fresh drops the database first), starts gunicorn with the
 production settings on a loopback port, and times real HTTP requests, one at a time and to
-each page in turn: the queue, a filtered queue, a search and a case page, and the login page
-(GET /accounts/login/) as the baseline measured in the same run. Every request but the two "for scale" ones carries the
-practitioner's session cookie, so the baseline pays the session, user and permission look-ups
-every staff page pays, and the ratio is the page's own work; the login page as an anonymous
-visitor gets it (no database at all) and /robots.txt are printed for scale. Prints p50 and p95
-of each and its p95's ratio to both login pages'.
+each page in turn: the queue, a filtered queue, a search and a case page as a signed-in
+practitioner, and the login page (GET /accounts/login/, as the anonymous visitor it is for) as
+the baseline measured in the same run; /robots.txt and the signed-in home page are printed for
+scale. Prints p50 and p95 of each and its p95's ratio to the login page's.
 
 The bench runs no ANALYZE of its own: the planner gets the statistics seed_demo's bulk load
 leaves, as on a server after a bulk import.
@@ -110,19 +108,27 @@ def prepare(env, db, cases, fresh):
     manage(env, "seed_demo", "--force", "--cases", str(cases - have))
 
 
+# A signed-in practitioner's session (as clinic.accounts.services.signed_in leaves it, second
+# factor done), a case to open, and a search: five letters of a patient's surname, kept under a
+# token as the search box keeps it (intake/search.py).
 SESSION_CODE = """
+import time
 from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from clinic.accounts import services
+from intake import search
 from intake.models import Case, Patient
 user = get_user_model().objects.get(username="practitioner")
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
 s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+s[services.SIGNED_IN_AT] = s[services.LAST_ACTIVE_AT] = time.time()
+s[services.SECOND_FACTOR_OK] = True
 s.create()
 case = Case.objects.order_by("-id").values_list("id", flat=True)[500]
 name = Patient.objects.order_by("-id").values_list("last_name", flat=True)[700]
-print(s.session_key, case, name)
+print(s.session_key, case, search.remember(user, name.lower()[:5]))
 """
 
 
@@ -183,7 +189,7 @@ def main():
     env = env_for(args.db)
     prepare(env, args.db, args.cases, args.fresh)
     manage(env, "seed_demo", "--force", capture_output=True)  # the practitioner to sign in as
-    cookie, case_id, name = django_shell(env, SESSION_CODE).split()[-3:]
+    cookie, case_id, search = django_shell(env, SESSION_CODE).split()[-3:]
     step(f"starting gunicorn on 127.0.0.1:{args.port}")
     server = subprocess.Popen(
         [
@@ -204,12 +210,11 @@ def main():
     # (label, path, signed in)
     pages = [
         ("/robots.txt (for scale)", "/robots.txt", False),
-        ("login, anonymous (scale)", "/accounts/login/", False),
-        ("login page (baseline)", "/accounts/login/", True),
-        ("signed-in home /", "/", True),
+        ("login page (baseline)", "/accounts/login/", False),
+        ("signed-in home / (scale)", "/", True),
         ("queue", "/triage/", True),
         ("filtered queue", "/triage/?tier=1&tier=2&status=new&assigned=anyone", True),
-        ("search", f"/triage/?q={name.lower()[:5]}", True),
+        ("search", f"/triage/?search={search}", True),
         ("case page", f"/cases/{case_id}/", True),
     ]
     try:
@@ -223,12 +228,10 @@ def main():
     results = [(label, *measured[label]) for label, _, _ in pages]
     by_label = measured
     login_p95 = by_label["login page (baseline)"][1]
-    anonymous_p95 = by_label["login, anonymous (scale)"][1]
     print(f"\n{args.cases:,} cases, {args.requests} requests each, gunicorn 2 workers\n")
-    print(f"{'page':26} {'p50 ms':>8} {'p95 ms':>8} {'p95 / login':>12} {'p95 / anon login':>17}")
+    print(f"{'page':26} {'p50 ms':>8} {'p95 ms':>8} {'p95 / login p95':>16}")
     for label, p50, p95 in results:
-        ratios = f"{p95 / login_p95:12.1f} {p95 / anonymous_p95:17.1f}"
-        print(f"{label:26} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {ratios}")
+        print(f"{label:26} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p95 / login_p95:16.1f}")
     queue_ratio = by_label["queue"][1] / login_p95
     verdict = "met" if queue_ratio <= QUEUE_BUDGET else "NOT met"
     target = f"queue p95 within {QUEUE_BUDGET}x the login page's p95"

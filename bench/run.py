@@ -113,6 +113,7 @@ def prepare(env, db, cases, fresh):
 # token as the search box keeps it (intake/search.py).
 SESSION_CODE = """
 import time
+from django.conf import settings
 from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from clinic.accounts import services
@@ -121,7 +122,7 @@ from intake.models import Case, Patient
 user = get_user_model().objects.get(username="practitioner")
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s[services.SIGNED_IN_AT] = s[services.LAST_ACTIVE_AT] = time.time()
 s[services.SECOND_FACTOR_OK] = True

@@ -7,7 +7,6 @@ import threading
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
@@ -23,7 +22,6 @@ from intake.models import CaseEvent
 
 from .factories import roles, staff
 from .followups import followup_emails, make_due, scheduled_case
-from .realservices import Inbox, SmtpServer
 
 S = OutgoingEmail.Status
 LONDON = timezone.get_default_timezone()
@@ -120,33 +118,6 @@ def test_transient_errors_give_up_after_max_attempts(smtp_down):
     assert outbox.send_due().failed == 1
     row = followup_emails().get(followup__step=1)
     assert (row.status, row.attempts) == (S.FAILED, outbox.FOLLOWUP.max_attempts)
-
-
-class RefusesRecipients(Inbox):
-    def __init__(self, reply):
-        super().__init__()
-        self.reply = reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        return self.reply.format(address=address)
-
-
-@pytest.fixture
-def refusing_server(settings):
-    servers = []
-
-    def start(reply):
-        server = SmtpServer()
-        server.inbox = RefusesRecipients(reply)
-        server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port)
-        server.controller.start()
-        settings.MAILERS = {"default": server.mailer()}
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.mark.django_db

@@ -202,18 +202,17 @@ def claim(kinds: list[str], pk: int | None = None) -> OutgoingEmail | None:
     )
     if pk is not None:
         candidates = [due.filter(pk=pk, kind__in=kinds)]
-    else:
+    else:  # kind by kind, each an index range: the first due row of the most urgent kind
         candidates = (due.filter(kind=kind).order_by("next_attempt_at", "pk") for kind in kinds)
-    for rows in candidates:
-        with transaction.atomic():
+    with transaction.atomic(savepoint=False):
+        for rows in candidates:
             email = rows.first()
-            if email is None:
-                continue
-            email.status, email.claimed_at = S.SENDING, now
-            email.attempts += 1
-            email.message_id = email.message_id or message_id(email.pk)
-            email.save(update_fields=["status", "claimed_at", "attempts", "message_id"])
-        return email
+            if email is not None:
+                email.status, email.claimed_at = S.SENDING, now
+                email.attempts += 1
+                email.message_id = email.message_id or message_id(email.pk)
+                email.save(update_fields=["status", "claimed_at", "attempts", "message_id"])
+                return email
     return None
 
 

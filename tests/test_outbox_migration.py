@@ -13,9 +13,9 @@ from followup.models import FollowUp
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
-    ("intake", "0007_search_text_statistics"),
+    ("intake", "0009_clinic_hours"),
     ("followup", "0002_checkin"),
-    ("clinic", "0003_outgoingemail"),
+    ("clinic", "0004_outgoingemail"),
 ]
 NOW = datetime.datetime(2026, 11, 20, 9, 30, tzinfo=datetime.UTC)
 MINUTE = datetime.timedelta(minutes=1)

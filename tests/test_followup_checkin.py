@@ -365,7 +365,7 @@ def test_the_recommended_assessment_can_be_asked_for_from_the_page(client, url, 
         new,
         Tier.ROUTINE,
     )
-    cancelled = FollowUp.objects.filter(case=case, status=S.CANCELLED)
+    cancelled = FollowUp.objects.filter(case=case, email__status=S.CANCELLED)
     assert set(cancelled.values_list("cancelled_reason", flat=True)) == {"assessment_requested"}
     page = client.get(done["Location"]).content.decode()
     assert "We will contact you to book an appointment" in page

@@ -22,7 +22,8 @@ What happens to a row is its kind's policy (POLICIES):
   A follow-up becomes 'outcome unknown' and waits for a person (the outbox page or the
   follow-ups page: retry or cancel, perhaps after looking its Message-ID up in the mail log),
   because a doubled reminder costs a patient's trust and a person sees every unknown row.
-- Urgent kinds (alerts, escalations) are claimed before the others; when the mail server cannot
+- Urgent kinds (alerts, escalations) are claimed before the others (a pass looks for them
+  again at least every second, and always before it ends); when the mail server cannot
   be reached a pass stops taking follow-ups but still tries each due alert, so that every alert
   counts its own attempts towards its bound. A failed urgent email shows a banner on every
   practitioner's and clinic admin's page until a person retries or cancels it.
@@ -97,6 +98,8 @@ URGENT_KINDS = [kind for kind, policy in POLICIES.items() if policy.urgent]
 # The order a sender looks for due rows in: urgent kinds first.
 ORDER = sorted(POLICIES, key=lambda kind: not POLICIES[kind].urgent)
 
+RECHECK_EMPTY_SECONDS = 1.0
+
 # What a handler's on_change hears (besides the statuses sent, failed and unknown).
 RESENT = "resent"  # stuck with a dead sender, queued again
 RETRY = "retry"  # a person asked for it to be sent again
@@ -118,15 +121,17 @@ class Handler:
     on_change: Callable[[OutgoingEmail, str, object], None] | None = None
     # True while rows of this kind must wait (follow-ups' quiet hours).
     held: Callable[[], bool] | None = None
+    # What `prepare` reads, loaded with the row when a pass claims it (select_related paths).
+    related: tuple[str, ...] = ()
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def register(kind: str, prepare, on_change=None, held=None) -> None:
+def register(kind: str, prepare, on_change=None, held=None, related=()) -> None:
     if kind not in POLICIES:
         raise ValueError(f"no outbox policy for {kind!r}")
-    HANDLERS[kind] = Handler(prepare, on_change, held)
+    HANDLERS[kind] = Handler(prepare, on_change, held, tuple(related))
 
 
 def _changed(email: OutgoingEmail, event: str, actor=None) -> None:
@@ -197,13 +202,16 @@ class Tally:
 def claim(kinds: list[str], pk: int | None = None) -> OutgoingEmail | None:
     """Take one due row of `kinds` (that one row if `pk`) for this sender alone; None if none."""
     now = timezone.now()
-    due = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(
+    due = OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",)).filter(
         status=S.QUEUED, next_attempt_at__lte=now
     )
     if pk is not None:
         candidates = [due.filter(pk=pk, kind__in=kinds)]
     else:  # kind by kind, each an index range: the first due row of the most urgent kind
-        candidates = (due.filter(kind=kind).order_by("next_attempt_at", "pk") for kind in kinds)
+        candidates = (
+            _with_related(due.filter(kind=kind), kind).order_by("next_attempt_at", "pk")
+            for kind in kinds
+        )
     with transaction.atomic(savepoint=False):
         for rows in candidates:
             email = rows.first()
@@ -214,6 +222,11 @@ def claim(kinds: list[str], pk: int | None = None) -> OutgoingEmail | None:
                 email.save(update_fields=["status", "claimed_at", "attempts", "message_id"])
                 return email
     return None
+
+
+def _with_related(rows, kind):
+    related = HANDLERS[kind].related
+    return rows.select_related(*related) if related else rows
 
 
 def render(email: OutgoingEmail):
@@ -392,13 +405,23 @@ def send_due(limit=None, budget=None, progress=None) -> Tally:
     kinds = sendable_kinds()
     started = time.monotonic()
     connection = mailers.default
+    # A kind found with nothing due is looked at again a second later, not before every row:
+    # one query less per email (an alert that arrives meanwhile has its own task).
+    empty_until: dict[str, float] = {}
     try:
         while kinds and (limit is None or tally.done < limit):
-            if budget is not None and time.monotonic() - started > budget:
+            now = time.monotonic()
+            if budget is not None and now - started > budget:
                 break
-            email = claim(kinds)
+            looking = [kind for kind in kinds if empty_until.get(kind, 0) <= now]
+            email = claim(looking) if looking else None
+            if email is None and len(looking) < len(kinds):
+                looking = kinds  # before giving up, the kinds passed over too
+                email = claim(looking)
             if email is None:
                 break
+            for kind in looking[: looking.index(email.kind)]:
+                empty_until[kind] = now + RECHECK_EMPTY_SECONDS
             if not deliver(email, connection, tally):
                 # The server cannot be reached: the rest of the follow-ups wait for the next
                 # pass; each due alert is still tried, so that it counts towards its bound.

@@ -44,7 +44,7 @@ def quiet_now() -> bool:
 
 
 def prepare(email: OutgoingEmail):
-    followup = FollowUp.objects.select_related("case__patient").get(email=email)
+    followup = email.followup  # loaded with the claim (RELATED) or looked up now
     unsubscribe = links.unsubscribe_url(followup.pk)
     context = {
         "first_name": followup.case.patient.first_name,
@@ -72,5 +72,9 @@ def on_change(email: OutgoingEmail, event: str, actor=None):
     )
 
 
+# What prepare reads, loaded by the outbox with the row it claims.
+RELATED = ("followup__case__patient",)
+
+
 def register():
-    outbox.register(KIND, prepare, on_change, held=quiet_now)
+    outbox.register(KIND, prepare, on_change, held=quiet_now, related=RELATED)

@@ -129,6 +129,20 @@ def test_alerts_are_claimed_before_follow_ups_that_were_due_earlier(practitioner
     assert all("How is your back" in m["Subject"] for _, m in rest)
 
 
+def test_an_alert_written_during_a_pass_goes_out_in_that_pass(practitioner, smtp_server):
+    create_due(3)
+    written = []
+
+    def progress(tally):
+        if not written:  # after the first follow-up: an emergency arrives (its task is lost)
+            written.append(emergency())
+
+    tally = outbox.send_due(progress=progress)
+    assert tally.sent == 4
+    assert alert_emails().get().status == S.SENT
+    assert smtp_server.inbox.wait(4)
+
+
 def test_quiet_hours_hold_follow_ups_and_never_alerts(practitioner, smtp_server, settings):
     settings.FOLLOWUP_QUIET_HOURS = True
     night = datetime.datetime(2026, 12, 1, 22, 0, tzinfo=LONDON)

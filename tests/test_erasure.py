@@ -244,7 +244,7 @@ def test_an_open_case_or_a_waiting_match_must_be_dealt_with_first(quintessa, cli
 
 
 def test_an_erased_record_is_never_matched_and_its_links_lead_nowhere(quintessa, clinic_admin):
-    sent = FollowUp.objects.get(case__patient=quintessa, status="sent")
+    sent = FollowUp.objects.get(case__patient=quintessa, email__status="sent")
     erasure.erase(quintessa.pk, "Asked in writing", clinic_admin)
     checkin = Client().get(reverse("followup_checkin", args=[links.checkin_token(sent.pk)]))
     assert checkin.status_code == 404

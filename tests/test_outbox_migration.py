@@ -13,7 +13,7 @@ from followup.models import FollowUp
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
-    ("intake", "0009_clinic_hours"),
+    ("intake", "0010_patient_privacy"),
     ("followup", "0002_checkin"),
     ("clinic", "0004_outgoingemail"),
 ]
@@ -66,6 +66,11 @@ def make_old_rows(apps):
         case=case, response=response, recipient=other, tier=0, status="pending", attempts=3,
         last_error="SMTPServerDisconnected:", next_attempt_at=NOW + 5 * MINUTE, claimed_at=NOW,
     )  # fmt: skip
+    erased = User.objects.create(username="gone", email="gone@clinic.example.test")
+    Alert.objects.create(
+        case=case, response=response, recipient=erased, tier=0, status="cancelled",
+        next_attempt_at=NOW,
+    )  # fmt: skip
     rows = [
         ("sent", {"attempts": 1, "sent_at": NOW, "message_id": "<followup-OLD@x>"}),
         ("failed", {"attempts": 1, "last_error": "SMTPRecipientsRefused: 550"}),
@@ -94,8 +99,9 @@ def test_alerts_and_follow_ups_move_into_the_outbox_with_their_state(old_world, 
     ] == [
         (user_id, "dr@clinic.example.test", "sent", 1, "", case_id),
         (other_id, "pt@clinic.example.test", "queued", 3, "SMTPServerDisconnected:", case_id),
+        (other_id + 1, "gone@clinic.example.test", "cancelled", 0, "", case_id),
     ]
-    assert [a.context for a in alerts] == [{"tier": 0, "response": response_id}] * 2
+    assert [a.context for a in alerts] == [{"tier": 0, "response": response_id}] * 3
     assert alerts[1].next_attempt_at == NOW + 5 * MINUTE
     assert alerts[0].sent_at == NOW + MINUTE
     assert alerts[0].dedupe_key == f"alert:{response_id}:{user_id}"
@@ -124,7 +130,7 @@ def test_alerts_and_follow_ups_move_into_the_outbox_with_their_state(old_world, 
     Alert = apps.get_model("intake", "Alert")
     OldFollowUp = apps.get_model("followup", "FollowUp")
     assert sorted(Alert.objects.values_list("recipient_id", "status", "attempts")) == sorted(
-        [(user_id, "sent", 1), (other_id, "pending", 3)]
+        [(user_id, "sent", 1), (other_id, "pending", 3), (other_id + 1, "cancelled", 0)]
     )
     old = {f.step: f for f in OldFollowUp.objects.all()}
     assert {step: f.status for step, f in old.items()} == {

@@ -179,10 +179,10 @@ def test_the_patient_page_shows_every_case_enquiry_questionnaire_follow_up_and_c
     assert ">radicular<" in page  # the questionnaires' flags
     assert page.count("<td>Scheduled") == 4 and "<td>Sent" in page  # the follow-ups
     assert "pain 4/10" in page  # the check-in
-    # Session, user, permissions (2), role, patient, audit row, cases, each prefetched relation
-    # (2), merged records, enquiries, responses, flags, matches, opt-out; whatever the number
-    # of cases.
-    assert len(queries) == 16
+    # Session, user, permissions (2), role, the failed-alert banner, patient, audit row, cases,
+    # each prefetched relation (2), merged records, enquiries, responses, flags, matches,
+    # opt-out; whatever the number of cases.
+    assert len(queries) == 17
     Case.objects.filter(pk=second.pk).update(status=Case.Status.CLOSED)
     full_record(reception)
     with CaptureQueriesContext(connection) as more:

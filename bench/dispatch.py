@@ -1,27 +1,30 @@
-"""`make bench`: N due follow-ups through the real Celery worker, against a plain smtplib loop.
+"""`make bench`: N due follow-ups through the outbox and a real Celery worker, against a plain
+smtplib loop.
 
 Starts an SMTP sink (aiosmtpd, in a process of its own, on a free loopback port) that counts
 messages and keeps each one's Message-ID, read by scanning the bytes, nothing parsed. Then:
 
 1. A fresh PostgreSQL database (dropped and created each run, migrated), seeded with
    `seed_demo --force --followups-due N` under the production settings (bench/run.py's), with
-   EMAIL_URL pointing at the sink, Redis db 11 as the broker (purged) and quiet hours off.
-2. The baseline, in the same run: one real follow-up email rendered once by the app's own
-   build_message, then sent N times by a plain smtplib loop over one connection, each copy with
-   a Message-ID of its own, to the same sink. Messages per second.
+   EMAIL_URL pointing at the sink, Redis db 11 (--broker) as the broker (purged) and quiet
+   hours off.
+2. The baseline, in the same run: one real follow-up email rendered once by the outbox's own
+   `render` (clinic/outbox.py), then sent N times by a plain smtplib loop over one connection,
+   each copy with a Message-ID of its own, to the same sink. Messages per second.
 3. The real thing: a `celery -A clinic worker --concurrency W` subprocess. Beat would send
-   `followup.tasks.dispatch_followups` once a minute, each pass stopping after its 45-second
-   budget: on that schedule alone one slot works 45 s of every 60 and the others idle, which
-   measures the schedule, not the worker. So the benchmark sends the same task, with beat's
-   options, whenever fewer than W are waiting in the queue: every slot always has a pass to
-   run, as beat plus `manage.py dispatch_followups`, or a faster schedule, could arrange. The
+   `clinic.tasks.send_outbox` once a minute, each pass stopping after its 45-second budget: on
+   that schedule alone one slot works 45 s of every 60 and the others idle, which measures the
+   schedule, not the worker. So the benchmark sends the same task, with beat's options,
+   whenever fewer than W are waiting in the queue: every slot always has a pass to run, as
+   beat plus `manage.py send_outbox`, or a faster schedule, could arrange. Each pass claims,
+   sends and marks one outbox row at a time over one SMTP connection. The
    clock runs from the first task sent to the last message the sink received; the beat-only
    ceiling is printed as an estimate beside it. Progress every few seconds; gives up after
    --timeout seconds.
 
-Then it reconciles the sink with the rows: duplicates (a Message-ID received more than once),
-losses (due rows neither marked sent nor received; rows marked sent but never received), and
-failed rows; it prints messages per second for both and the ratio (worker / smtplib). The
+Then it reconciles the sink with the outbox rows: duplicates (a Message-ID received more than
+once), losses (due rows neither marked sent nor received; rows marked sent but never received),
+and failed rows; it prints messages per second for both and the ratio (worker / smtplib). The
 worker is stopped and the database dropped at the end, whatever happened. Exit status 1 if any
 email was doubled or lost or the run timed out.
 """
@@ -46,15 +49,15 @@ from collections import Counter
 
 from run import PY, ROOT, env_for
 
-BROKER = "redis://127.0.0.1:6379/11"
-TASK = "followup.tasks.dispatch_followups"
+BROKER = "redis://127.0.0.1:6379/11"  # --broker
+TASK = "clinic.tasks.send_outbox"
 QUEUE = "celery"  # the default queue: a Redis list of that name in the broker's db
-BEAT_OPTIONS = {"expires": 55}  # CELERY_BEAT_SCHEDULE["dispatch-followups"]["options"]
-BEAT_INTERVAL, PASS_BUDGET = 60, 45  # beat's schedule; followup.tasks.PASS_BUDGET_SECONDS
+BEAT_OPTIONS = {"expires": 55}  # CELERY_BEAT_SCHEDULE["send-outbox"]["options"]
+BEAT_INTERVAL, PASS_BUDGET = 60, 45  # beat's schedule; clinic.tasks.PASS_BUDGET_SECONDS
 PROGRESS_EVERY = 5.0
 HEADERS_END = re.compile(rb"\r?\n\r?\n")
 MESSAGE_ID = re.compile(rb"^message-id:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
-FOLLOWUP_ID = re.compile(rb"<followup-(\d+)@")
+OUTBOX_ID = re.compile(rb"<outbox-(\d+)@")
 
 
 # --- The sink ------------------------------------------------------------------------------------
@@ -162,16 +165,20 @@ def manage(env, *args, **kwargs):
     return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
 
 
-TABLE = "followup_followup"
-DUE = "next_attempt_at <= now() AND status = 'scheduled'"
-OPEN = f"({DUE}) OR status = 'sending'"  # what a dispatch pass would still take or is sending
+TABLE = "clinic_outgoingemail"
+DUE = "kind = 'followup' AND status = 'queued' AND next_attempt_at <= now()"
+OPEN = f"({DUE}) OR status = 'sending'"  # what a pass would still take or is sending
 
 RENDER = """
 import base64, email.policy, email.utils, json
-from followup.dispatch import build_message
-from followup.models import FollowUp
-row = FollowUp.objects.filter(status="scheduled", step=1).select_related("case__patient").first()
-message = build_message(row)
+from django.utils import timezone
+from clinic import outbox
+from clinic.models import OutgoingEmail
+row = OutgoingEmail.objects.filter(
+    kind="followup", status="queued", next_attempt_at__lte=timezone.now()
+).first()
+row.message_id = outbox.message_id(row.pk)  # as the claim would set it (not saved)
+message = outbox.render(row)
 print(json.dumps({
     "from": email.utils.parseaddr(message.from_email)[1],
     "bytes": base64.b64encode(message.message(policy=email.policy.SMTP).as_bytes()).decode(),
@@ -214,10 +221,10 @@ def baseline(sink, sender, raw, n):
 # --- The worker ----------------------------------------------------------------------------------
 
 
-def broker_app():
+def broker_app(broker):
     from celery import Celery
 
-    app = Celery("bench", broker=BROKER)
+    app = Celery("bench", broker=broker)
     app.conf.update(task_serializer="json", broker_connection_retry_on_startup=True)
     return app
 
@@ -318,7 +325,7 @@ def reconcile(ids, rows):
     received = {}
     strays = 0
     for message_id, times in seen.items():
-        found = FOLLOWUP_ID.search(message_id)
+        found = OUTBOX_ID.search(message_id)
         if found:
             received[int(found.group(1))] = times
         else:
@@ -398,6 +405,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="due follow-ups (default 20,000)")
     parser.add_argument("--db", default="clinic_bench_dispatch")
+    parser.add_argument(
+        "--broker", default=BROKER, help=f"a Redis db of its own (default {BROKER})"
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker concurrency (default 2)")
     parser.add_argument("--timeout", type=int, default=15 * 60, help="seconds (default 900)")
     args = parser.parse_args()
@@ -406,12 +416,12 @@ def main():
 
     import redis as redis_client
 
-    redis = redis_client.Redis.from_url(BROKER)
+    redis = redis_client.Redis.from_url(args.broker)
     sink = Sink()
     env = env_for(args.db)
     env.update(
         EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-        CELERY_BROKER_URL=BROKER,
+        CELERY_BROKER_URL=args.broker,
         FOLLOWUP_QUIET_HOURS="off",
     )
     worker = None
@@ -432,7 +442,7 @@ def main():
             print(f"  {base[1]:.1f} s, {base[0]:,.0f} messages/s", flush=True)
 
             redis.flushdb()  # the bench's own broker db: nothing left from an earlier run
-            app = broker_app()
+            app = broker_app(args.broker)
             worker = start_worker(env, args.workers, log)
             wait_ready(app, worker)
             print(

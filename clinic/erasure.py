@@ -31,10 +31,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from followup import plan
-from intake.models import Alert, Case, Patient, PossibleMatch
+from intake.models import Case, Patient, PossibleMatch
 
 from . import audit
-from .models import AuditEntry
+from .models import AuditEntry, OutgoingEmail
 from .patient_data import TABLES, patient_ids
 from .text import clean_text
 
@@ -58,15 +58,16 @@ class Erased:
 def cancel_pending_messages(case_ids, actor=None) -> int:
     """Cancel every message still to go out about these cases; how many.
 
-    The one place that knows where messages wait: follow-ups through follow-up's own API,
-    alerts as rows of intake's Alert. When every email goes through one outbox, repoint this
-    function, and only it.
+    Every message waits in the one outbox. Follow-ups go through follow-up's own API, which
+    records on each plan why it stopped; every other email about these cases not yet delivered
+    (queued, being sent, failed, of unknown outcome) is cancelled in the outbox itself.
     """
     followups = plan.cancel_unsent(case_ids, plan.ERASED, actor)
-    alerts = Alert.objects.filter(
-        case_id__in=case_ids, status__in=[Alert.Status.PENDING, Alert.Status.SENDING]
-    ).update(status=Alert.Status.CANCELLED)
-    return followups + alerts
+    S = OutgoingEmail.Status
+    others = OutgoingEmail.objects.filter(
+        case_id__in=case_ids, status__in=[S.QUEUED, S.SENDING, S.FAILED, S.UNKNOWN]
+    ).update(status=S.CANCELLED)
+    return followups + others
 
 
 def identifying_values(patients) -> list[str]:

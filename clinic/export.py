@@ -72,6 +72,7 @@ def access_log(ids: list[int], sections: dict) -> list[dict]:
         "patient": ids,
         "case": [case["id"] for case in sections["cases"]],
         "followup": [followup["id"] for followup in sections["follow_ups"]],
+        "outgoing_email": [email["id"] for email in sections["emails"]],
     }
     condition = models.Q()
     for object_type, object_ids in by_type.items():

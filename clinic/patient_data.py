@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from clinic.models import OutgoingEmail
 from followup.models import CheckIn, FollowUp, OptOut
 from intake.models import (
-    Alert,
     Case,
     CaseEvent,
     Enquiry,
@@ -78,8 +78,14 @@ TABLES = (
     ),
     Table(Flag, "flags", "Red flags raised", ("response__case__patient",)),
     Table(CaseEvent, "timeline", "Timeline", ("case__patient",), erase={"text": ""}),
-    Table(Alert, "alerts", "Alerts to staff", ("case__patient",), erase={"last_error": ""}),
-    Table(FollowUp, "follow_ups", "Follow-up emails", ("case__patient",), erase={"last_error": ""}),
+    Table(
+        OutgoingEmail,
+        "emails",
+        "Emails (alerts to staff, follow-ups to the patient)",
+        ("case__patient",),
+        erase={"recipient": "", "last_error": ""},
+    ),
+    Table(FollowUp, "follow_ups", "Follow-up plan", ("case__patient",)),
     Table(CheckIn, "check_ins", "Check-ins", ("case__patient",)),
     Table(OptOut, "opt_out", "Opt-out of follow-up emails", ("patient",)),
 )

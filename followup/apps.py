@@ -14,11 +14,12 @@ class FollowupConfig(AppConfig):
         from intake.models import Case, CaseEvent
         from intake.records import patients_merged
 
-        from . import signals
+        from . import emails, signals
 
         case_status_changed.connect(signals.on_case_status_changed, dispatch_uid="followup")
         post_save.connect(signals.on_case_saved, sender=Case, dispatch_uid="followup")
         patients_merged.connect(signals.on_patients_merged, dispatch_uid="followup")
+        emails.register()
         extensions.add_case_panel("followup/case_panel.html")
         extensions.add_patient_panel(
             "followup/patient_panel.html", prefetch=("followups", "checkins")

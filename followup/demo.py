@@ -6,10 +6,12 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.models import OutgoingEmail
 from intake import rules
 from intake.forms import CONSENT_WORDING
 from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
 
+from . import emails
 from .models import FollowUp, FollowUpPlan
 from .plan import due_times
 
@@ -75,17 +77,20 @@ def create_due(count: int, progress=None) -> int:
             Case.objects.bulk_create(cases)
             Enquiry.objects.bulk_create(enquiries)
             IntakeResponse.objects.bulk_create(responses)
+            steps = [(case, step, due) for case in cases for step, due in enumerate(dues, start=1)]
+            outgoing = OutgoingEmail.objects.bulk_create(
+                emails.new_email(case, step, due) for case, step, due in steps
+            )
             FollowUp.objects.bulk_create(
-                FollowUp(case=case, step=step, due_at=due, next_attempt_at=due)
-                for case in cases
-                for step, due in enumerate(dues, start=1)
+                FollowUp(case=case, step=step, due_at=due, email=email)
+                for (case, step, due), email in zip(steps, outgoing, strict=True)
             )
             CaseEvent.objects.bulk_create(
                 CaseEvent(
                     case=case,
                     kind=CaseEvent.Kind.FOLLOWUP,
                     data={
-                        "status": FollowUp.Status.SCHEDULED,
+                        "status": "scheduled",
                         "steps": list(range(1, len(dues) + 1)),
                     },
                 )

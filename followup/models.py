@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.models import OutgoingEmail
 from intake.models import Case, Patient, Tier
 
 # 2 weeks, 6 weeks, 3 months, 5 months (before the median recurrence), 12 months.
@@ -56,61 +57,37 @@ class FollowUpPlan(models.Model):
         return now >= start or now < end  # the quiet hours span midnight
 
 
+class FollowUpManager(models.Manager):
+    """Follow-ups come with their email: its status is theirs."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("email")
+
+
 class FollowUp(models.Model):
-    """One reminder email to a recovered patient: a row first, an email second."""
+    """One step of a recovered case's plan: when it falls due, and the email that carries it.
 
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        # The process died between the server's accept and marking it: a person decides.
-        UNKNOWN = "unknown", "Outcome unknown"
-
-    PENDING = (Status.SCHEDULED, Status.SENDING)
+    The email is an outbox row (clinic.models.OutgoingEmail), written with the plan and queued
+    for the step's due time: its status (queued, sending, sent, failed, outcome unknown,
+    cancelled) is the follow-up's.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="followups")
     step = models.PositiveSmallIntegerField()
     due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # What the mail server said, without the address and without any clinical content.
-    last_error = models.CharField(max_length=200, blank=True)
-    # When dispatch may next take it: due_at at first, later after a transient error.
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
+    email = models.OneToOneField(OutgoingEmail, on_delete=models.PROTECT, related_name="followup")
     cancelled_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowUpManager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "step"], name="followup_once_per_step")
         ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="followup_due",
-                condition=Q(status="scheduled"),
-            ),
-            models.Index(
-                fields=["claimed_at"], name="followup_in_flight", condition=Q(status="sending")
-            ),
-            models.Index(fields=["status", "due_at"], name="followup_status_due"),
-        ]
 
     def __str__(self):
         return f"Follow-up {self.step} of case {self.case_id}"
-
-    def make_message_id(self) -> str:
-        """The Message-ID this row's email carries, the same on every attempt.
-
-        Kept predictable so that staff can look an 'unknown' row up in the mail server's log.
-        """
-        domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        return f"<followup-{self.pk}@{domain or 'localhost'}>"
 
 
 class OptOut(models.Model):

@@ -13,11 +13,14 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from clinic import outbox
+from clinic.models import OutgoingEmail
 from intake.models import Case, CaseEvent
 
+from . import emails
 from .models import FollowUp, FollowUpPlan, OptOut
 
 log = logging.getLogger(__name__)
@@ -31,12 +34,13 @@ REOPENED = "reopened"
 BOOKED = "booked"
 NEW_CASE = "new_case"
 ASSESSMENT_REQUESTED = "assessment_requested"
-STAFF = "staff"
+STAFF = emails.STAFF
 ERASED = "erased"
 # The patient (or staff) undid an opt-out.
 RESUMED = "resumed"
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
+SCHEDULED = "scheduled"  # the timeline's word for steps written (their emails queued)
 
 
 def due_times(recovered_at: datetime.datetime, steps: list[int]) -> list[datetime.datetime]:
@@ -88,12 +92,16 @@ def schedule(case_id: int, recovered_at: datetime.datetime | None = None) -> int
         if not case.patient.email or not consented(case):
             return 0
         plan = FollowUpPlan.current()
-        rows = [
-            FollowUp(case=case, step=step, due_at=due, next_attempt_at=due)
-            for step, due in enumerate(due_times(recovered_at, plan.steps), start=1)
-        ]
-        FollowUp.objects.bulk_create(rows)
-        _event(case.pk, status=S.SCHEDULED, steps=[row.step for row in rows]).save()
+        steps = list(enumerate(due_times(recovered_at, plan.steps), start=1))
+        # Each step's email waits in the outbox for its due time.
+        outgoing = OutgoingEmail.objects.bulk_create(
+            emails.new_email(case, step, due) for step, due in steps
+        )
+        rows = FollowUp.objects.bulk_create(
+            FollowUp(case=case, step=step, due_at=due, email=email)
+            for (step, due), email in zip(steps, outgoing, strict=True)
+        )
+        _event(case.pk, status=SCHEDULED, steps=[row.step for row in rows]).save()
     log.info("case %s: %s follow-ups scheduled", case_id, len(rows))
     return len(rows)
 
@@ -101,11 +109,13 @@ def schedule(case_id: int, recovered_at: datetime.datetime | None = None) -> int
 def stop_plan(case_id: int, reason: str, actor=None) -> int:
     """Cancel the case's scheduled follow-ups; how many. One already being sent goes out."""
     with transaction.atomic():
-        pending = FollowUp.objects.filter(case_id=case_id, status=S.SCHEDULED)
-        steps = list(pending.select_for_update().order_by("step").values_list("step", flat=True))
-        if not steps:
+        pending = FollowUp.objects.filter(case_id=case_id, email__status=S.QUEUED)
+        rows = list(pending.select_for_update().order_by("step").values_list("step", "email_id"))
+        if not rows:
             return 0
-        pending.update(status=S.CANCELLED, cancelled_reason=reason)
+        steps = [step for step, _ in rows]
+        OutgoingEmail.objects.filter(pk__in=[pk for _, pk in rows]).update(status=S.CANCELLED)
+        FollowUp.objects.filter(case_id=case_id, step__in=steps).update(cancelled_reason=reason)
         _event(case_id, actor, status=S.CANCELLED, steps=steps, reason=reason).save()
     log.info("case %s: %s follow-ups cancelled (%s)", case_id, len(steps), reason)
     return len(steps)
@@ -114,7 +124,7 @@ def stop_plan(case_id: int, reason: str, actor=None) -> int:
 def stop_patient_plans(patient_id: int, reason: str, actor=None, keep_case_id=None) -> int:
     """Cancel the scheduled follow-ups of every case of the patient (but keep_case_id's)."""
     case_ids = (
-        FollowUp.objects.filter(case__patient_id=patient_id, status=S.SCHEDULED)
+        FollowUp.objects.filter(case__patient_id=patient_id, email__status=S.QUEUED)
         .exclude(case_id=keep_case_id)
         .values_list("case_id", flat=True)
         .distinct()
@@ -144,10 +154,12 @@ def cancel_unsent(case_ids, reason: str, actor=None) -> int:
     outcome (one being sent right now goes out); how many."""
     with transaction.atomic():
         unsent = FollowUp.objects.select_for_update().filter(
-            case_id__in=case_ids, status__in=[S.SCHEDULED, S.FAILED, S.UNKNOWN]
+            case_id__in=case_ids, email__status__in=[S.QUEUED, S.FAILED, S.UNKNOWN]
         )
         by_case = _steps_by_case(unsent)
-        cancelled = unsent.update(status=S.CANCELLED, cancelled_reason=reason)
+        ids = list(unsent.values_list("pk", flat=True))
+        cancelled = OutgoingEmail.objects.filter(followup__in=ids).update(status=S.CANCELLED)
+        FollowUp.objects.filter(pk__in=ids).update(cancelled_reason=reason)
         CaseEvent.objects.bulk_create(
             _event(case_id, actor, status=S.CANCELLED, steps=steps, reason=reason)
             for case_id, steps in by_case.items()
@@ -166,55 +178,46 @@ def opt_out(patient_id: int, source: str) -> int:
     return cancelled
 
 
-# --- What staff do to one follow-up (the clinic's follow-ups page) ------------------------------
+# --- What staff do to one follow-up (the clinic's follow-ups page, the case page) -----------------
 
 
-def _change(followup_id, allowed, actor, changes, data):
-    """Apply `changes` if the row is in one of `allowed` statuses; False if it was not."""
-    with transaction.atomic():
-        row = FollowUp.objects.select_for_update().filter(pk=followup_id, status__in=allowed)
-        followup = row.first()
-        if followup is None:
-            return False
-        row.update(**changes)
-        _event(followup.case_id, actor, step=followup.step, **data).save()
-    return True
+def _email_id(followup_id):
+    return FollowUp.objects.filter(pk=followup_id).values_list("email_id", flat=True).first()
 
 
 def cancel(followup_id: int, actor) -> bool:
     """Cancel one follow-up that is scheduled, failed or of unknown outcome."""
-    return _change(
-        followup_id,
-        [S.SCHEDULED, S.FAILED, S.UNKNOWN],
-        actor,
-        {"status": S.CANCELLED, "cancelled_reason": STAFF},
-        {"status": S.CANCELLED, "reason": STAFF},
-    )
+    return outbox.cancel(_email_id(followup_id), actor, [S.QUEUED, S.FAILED, S.UNKNOWN])
 
 
 def retry(followup_id: int, actor) -> bool:
-    """Send a failed or unknown-outcome follow-up again at the next dispatch (quiet hours apply).
+    """Send a failed or unknown-outcome follow-up again at once (quiet hours permitting).
 
     For an unknown one this is the person's decision that a second copy is acceptable.
     """
-    return _change(
-        followup_id,
-        [S.FAILED, S.UNKNOWN],
-        actor,
-        {"status": S.SCHEDULED, "attempts": 0, "next_attempt_at": timezone.now()},
-        {"status": "retry"},
-    )
+    return outbox.retry(_email_id(followup_id), actor, [S.FAILED, S.UNKNOWN])
 
 
 def reschedule(followup_id: int, due_at: datetime.datetime, actor) -> bool:
     """Move a scheduled follow-up to another time."""
-    return _change(
-        followup_id,
-        [S.SCHEDULED],
-        actor,
-        {"due_at": due_at, "next_attempt_at": due_at},
-        {"status": "rescheduled", "due_at": due_at.isoformat()},
-    )
+    with transaction.atomic():
+        followup = (
+            FollowUp.objects.select_for_update()
+            .filter(pk=followup_id, email__status=S.QUEUED)
+            .first()
+        )
+        if followup is None:
+            return False
+        FollowUp.objects.filter(pk=followup.pk).update(due_at=due_at)
+        OutgoingEmail.objects.filter(pk=followup.email_id).update(next_attempt_at=due_at)
+        _event(
+            followup.case_id,
+            actor,
+            step=followup.step,
+            status="rescheduled",
+            due_at=due_at.isoformat(),
+        ).save()
+    return True
 
 
 def resume(patient_id: int, source: str, actor=None) -> int:
@@ -227,15 +230,22 @@ def resume(patient_id: int, source: str, actor=None) -> int:
             return 0
         rows = FollowUp.objects.select_for_update().filter(
             case__patient_id=patient_id,
-            status=S.CANCELLED,
+            email__status=S.CANCELLED,
             cancelled_reason=OPTED_OUT,
             due_at__gt=now,
         )
         by_case = _steps_by_case(rows)
-        rows.update(status=S.SCHEDULED, cancelled_reason="", next_attempt_at=F("due_at"))
+        ids = list(rows.values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(followup__in=ids).update(
+            status=S.QUEUED,
+            next_attempt_at=Subquery(
+                FollowUp.objects.filter(email=OuterRef("pk")).values("due_at")
+            ),
+        )
+        FollowUp.objects.filter(pk__in=ids).update(cancelled_reason="")
         latest = Case.objects.filter(patient_id=patient_id).order_by("-opened_at").first()
         events = [
-            _event(case_id, actor, status=S.SCHEDULED, steps=steps, reason=RESUMED)
+            _event(case_id, actor, status=SCHEDULED, steps=steps, reason=RESUMED)
             for case_id, steps in by_case.items()
         ]
         if latest is not None and latest.pk not in by_case:

@@ -15,13 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit, charts, roles
+from clinic.models import OutgoingEmail
 from intake.models import Patient
 
 from . import figures, plan
 from .forms import FollowUpPlanForm, PeriodForm, RescheduleForm
 from .models import CheckIn, FollowUp, FollowUpPlan, OptOut
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 SECTION_SIZE = 50
 CAME_BACK_COLOUR = "#2e7d32"
 NOT_YET_COLOUR = "#b0bec5"
@@ -65,7 +66,9 @@ def followups(request):
     months = figures.came_back_by_month(start, end)
     rows = FollowUp.objects.select_related("case__patient")
     waiting = dict(
-        FollowUp.objects.filter(status__in=[S.FAILED, S.UNKNOWN])
+        OutgoingEmail.objects.filter(
+            kind=OutgoingEmail.Kind.FOLLOWUP, status__in=[S.FAILED, S.UNKNOWN]
+        )
         .values_list("status")
         .annotate(n=Count("id"))
         .order_by()
@@ -78,10 +81,13 @@ def followups(request):
         "figure": figures.came_back(start, end),
         "months": months,
         "chart": came_back_chart(months),
-        "upcoming": rows.filter(status=S.SCHEDULED).order_by("due_at", "pk")[:SECTION_SIZE],
-        "failed": rows.filter(status=S.FAILED).order_by("due_at", "pk")[:SECTION_SIZE],
+        # The next to go out: by when the outbox will try them.
+        "upcoming": rows.filter(email__status=S.QUEUED).order_by(
+            "email__next_attempt_at", "email_id"
+        )[:SECTION_SIZE],
+        "failed": rows.filter(email__status=S.FAILED).order_by("due_at", "pk")[:SECTION_SIZE],
         "failed_total": waiting.get(S.FAILED, 0),
-        "unknown": rows.filter(status=S.UNKNOWN).order_by("due_at", "pk")[:SECTION_SIZE],
+        "unknown": rows.filter(email__status=S.UNKNOWN).order_by("due_at", "pk")[:SECTION_SIZE],
         "unknown_total": waiting.get(S.UNKNOWN, 0),
         "checkins": CheckIn.objects.select_related("case__patient", "followup").order_by(
             "-created_at", "-pk"
@@ -126,7 +132,7 @@ def followup_action(request, pk, action):
         news = f"moved to {due_at:%-d %b %Y, %H:%M}"
     elif action == "retry":
         done = plan.retry(pk, request.user)
-        news = "will be sent again at the next dispatch (quiet hours permitting)"
+        news = "will be sent again now (quiet hours permitting)"
     else:
         done = plan.cancel(pk, request.user)
         news = "cancelled"
@@ -134,10 +140,9 @@ def followup_action(request, pk, action):
         audit.changed(request, "followup", pk, action)
         messages.success(request, f"{what} {news}.")
     else:
-        followup.refresh_from_db(fields=["status"])
-        messages.warning(
-            request, f"Nothing changed: {what.lower()} is {followup.get_status_display().lower()}."
-        )
+        followup.email.refresh_from_db(fields=["status"])
+        status = followup.email.get_status_display().lower()
+        messages.warning(request, f"Nothing changed: {what.lower()} is {status}.")
     return redirect(back_to(request))
 
 
@@ -156,7 +161,7 @@ def followup_plan(request):
         messages.success(
             request,
             "Plan saved. Cases that recover from now on get these follow-ups; those already "
-            "scheduled keep their dates. Quiet hours apply from the next dispatch.",
+            "scheduled keep their dates. Quiet hours apply from the outbox's next pass.",
         )
         return redirect("followup_plan")
     context = {

@@ -12,5 +12,8 @@ class IntakeConfig(AppConfig):
 
         from clinic.roles import ensure_roles
 
+        from . import alerts
+
         # After auth's own post_migrate handler has made the permissions.
         post_migrate.connect(ensure_roles, sender=self)
+        alerts.register()

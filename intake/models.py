@@ -315,45 +315,6 @@ class PossibleMatch(models.Model):
         ]
 
 
-class Alert(models.Model):
-    """An email to one practitioner about one response; the row outlives any broker outage."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        # The patient's record was erased before it went (clinic/erasure.py).
-        CANCELLED = "cancelled", "Cancelled"
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
-    response = models.ForeignKey(IntakeResponse, on_delete=models.PROTECT, related_name="alerts")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["response", "recipient"], name="alert_once_per_recipient"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="alert_unsent",
-                condition=Q(status__in=["pending", "sending"]),
-            )
-        ]
-
-
 class StaffProfile(models.Model):
     """What the clinic knows about a staff user beyond auth: whether they are on duty."""
 

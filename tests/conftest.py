@@ -5,7 +5,12 @@ import pytest
 from clinic import roles
 
 from .factories import staff
-from .realservices import smtp_down, smtp_server, spare_redis  # noqa: F401 (fixtures)
+from .realservices import (  # noqa: F401 (fixtures)
+    refusing_server,
+    smtp_down,
+    smtp_server,
+    spare_redis,
+)
 
 
 @pytest.fixture

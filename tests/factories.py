@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from clinic import roles
+from clinic.models import OutgoingEmail
 from intake import rules
 from intake.models import StaffProfile
 
@@ -73,4 +74,18 @@ def staff(role, **kwargs):
     return UserFactory(role=role, **kwargs)
 
 
-__all__ = ["PASSWORD", "ROUTINE_ANSWERS", "UserFactory", "answers", "form_data", "roles", "staff"]
+def alert_emails():
+    """The outbox rows of safety alerts."""
+    return OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.ALERT)
+
+
+__all__ = [
+    "PASSWORD",
+    "ROUTINE_ANSWERS",
+    "UserFactory",
+    "alert_emails",
+    "answers",
+    "form_data",
+    "roles",
+    "staff",
+]

@@ -2,7 +2,8 @@
 
 from django.utils import timezone
 
-from followup import plan
+from clinic.models import OutgoingEmail
+from followup import emails, plan
 from followup.models import FollowUp
 from intake.forms import CONSENT_WORDING
 from intake.models import Case
@@ -35,7 +36,29 @@ def scheduled_case(**kwargs):
     return case
 
 
+def followup_emails(**lookups):
+    """The outbox rows of follow-ups, by the follow-up's fields (case=..., step=...)."""
+    return OutgoingEmail.objects.filter(
+        kind=OutgoingEmail.Kind.FOLLOWUP, **{f"followup__{k}": v for k, v in lookups.items()}
+    )
+
+
 def make_due(case, step=1):
     """Bring one step forward to now; returns it."""
-    FollowUp.objects.filter(case=case, step=step).update(next_attempt_at=timezone.now())
+    followup_emails(case=case, step=step).update(next_attempt_at=timezone.now())
     return FollowUp.objects.get(case=case, step=step)
+
+
+def with_status(case, step, status, **fields):
+    """Put one step's email in `status` (and set other fields of the email); returns the step."""
+    followup_emails(case=case, step=step).update(status=status, **fields)
+    return FollowUp.objects.get(case=case, step=step)
+
+
+def new_followup(case, step=1, due_at=None):
+    """One follow-up step written by hand (its email queued for `due_at`, default now)."""
+    due_at = due_at or timezone.now()
+    case = Case.objects.select_related("patient").get(pk=case.pk)
+    email = emails.new_email(case, step, due_at)
+    email.save()
+    return FollowUp.objects.create(case=case, step=step, due_at=due_at, email=email)

@@ -5,16 +5,21 @@ import email
 import email.policy
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from clinic.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -49,10 +54,38 @@ class Inbox:
         return wait_for(lambda: len(self.messages) >= count, timeout)
 
 
-class SmtpServer:
+class RefusesRecipients(Inbox):
+    """Answers every RCPT with `reply` ("550 ..." or "451 ..."); {address} is the recipient."""
+
+    def __init__(self, reply):
+        super().__init__()
+        self.reply = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return self.reply.format(address=address)
+
+
+class StallsOnData(Inbox):
+    """Takes the whole message, then never answers it: the sender waits with the message in
+    doubt. `stalled` counts the messages held so."""
+
     def __init__(self):
+        super().__init__()
+        self.stalled = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.stalled += 1
+        await asyncio.sleep(3600)  # cancelled when the server stops
+
+    def wait_stalled(self, count, timeout=30.0):
+        return wait_for(lambda: self.stalled >= count, timeout)
+
+
+class SmtpServer:
+    def __init__(self, inbox=None):
         self.port = free_port()
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
         self.controller = None
 
     def start(self):
@@ -80,6 +113,23 @@ def smtp_server(settings):
     settings.MAILERS = {"default": server.mailer()}
     yield server
     server.stop()
+
+
+@pytest.fixture
+def refusing_server(settings):
+    """start(reply): a real SMTP server that refuses every recipient with `reply`."""
+    servers = []
+
+    def start(reply):
+        server = SmtpServer(RefusesRecipients(reply))
+        server.start()
+        settings.MAILERS = {"default": server.mailer()}
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
@@ -156,6 +206,55 @@ def broker(url):
         else:
             os.environ["CELERY_BROKER_URL"] = old_env
         app._after_fork()
+
+
+class WorkerProcess:
+    """A real `celery -A clinic worker` process (prefork pool) on the test database and broker,
+    sending mail to `smtp_port`; `kill()` is kill -9 to the whole process group."""
+
+    def __init__(self, smtp_port, concurrency=2):
+        from django.db import connection
+
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "CELERY_BROKER_URL": app.conf.broker_url,
+        }
+        self.concurrency = concurrency
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "--quiet", "-A", "clinic", "worker",
+             "--pool", "prefork", "--concurrency", str(self.concurrency),
+             "--loglevel", "WARNING", "--hostname", f"outbox-test-{free_port()}@%h"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its pool processes share its group: kill() ends them all
+        )  # fmt: skip
+        ready = wait_for(lambda: self.process.poll() is not None or app.control.ping(timeout=0.5),
+                         timeout=60)  # fmt: skip
+        assert ready and self.process.poll() is None, "the worker process did not start"
+
+    def kill(self):
+        if self.process is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@contextmanager
+def worker_process(smtp_port, concurrency=2):
+    worker = WorkerProcess(smtp_port, concurrency)
+    app.control.purge()  # no task left over from another test
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.kill()
 
 
 @contextmanager

@@ -4,17 +4,17 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.urls import URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from clinic import roles
 from followup import links
 from followup.checkin_views import DONE_SALT as CHECKIN_DONE_SALT
-from followup.models import CheckIn, FollowUp
-from intake.models import Alert, Case, Flag, StaffProfile, Tier
+from followup.models import CheckIn
+from intake.models import Case, Flag, StaffProfile, Tier
 from intake.services import Contact, record_enquiry
 from intake.views import CONFIRMATION_SALT
 
-from .factories import answers, staff
+from .factories import alert_emails, answers, staff
+from .followups import new_followup
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,8 @@ ACCESS = [
     ("followups",         None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("followup_action",   "followup cancel", "post", LOGIN,     FORBIDDEN, ON,           ON),
     ("followup_plan",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("outbox",            None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("outbox_action",     "email cancel",    "post", LOGIN,     FORBIDDEN, FORBIDDEN,    ON),
 ]  # fmt: skip
 
 # Named URLs deliberately left out of the table (none: every page has its row).
@@ -116,8 +118,7 @@ def emergency_case(logged_by=None):
 
 
 def followup_of(recorded):
-    now = timezone.now()
-    return FollowUp.objects.create(case=recorded.case, step=1, due_at=now, next_attempt_at=now)
+    return new_followup(recorded.case)
 
 
 def url_and_data(target, name, user):
@@ -144,6 +145,9 @@ def url_and_data(target, name, user):
             return reverse(name, args=[signing.dumps(checkin.pk, salt=CHECKIN_DONE_SALT)]), {}
         case "followup cancel":
             return reverse(name, args=[followup_of(recorded).pk, "cancel"]), {}
+        case "email cancel":
+            email = followup_of(recorded).email
+            return reverse(name, args=[email.pk, "cancel"]), {"status": email.status}
         case "own enquiry" | "others' enquiry":
             return reverse(name, args=[recorded.enquiry.pk]), {}
         case "case":
@@ -266,7 +270,7 @@ def test_the_duty_rota_decides_who_is_alerted(admin_client_):
     admin_client_.post(reverse("duty_rota"), {"on_duty": [joining.pk]})
     recorded = emergency_case()
     assert recorded.case.urgency == Tier.EMERGENCY
-    alerted = set(Alert.objects.values_list("recipient", flat=True))
+    alerted = set(alert_emails().values_list("recipient_user", flat=True))
     assert alerted == {joining.pk}
     assert leaving.pk not in alerted
 

@@ -7,15 +7,16 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import roles
-from intake import alerts
-from intake.models import Alert, Case, IntakeResponse
-from intake.tasks import sweep_alerts
+from clinic import outbox, roles
+from clinic.models import OutgoingEmail
+from clinic.tasks import send_outbox
+from intake.models import Case, IntakeResponse
 
-from .factories import form_data, staff
+from .factories import alert_emails, form_data, staff
 from .realservices import broker, celery_worker
 
 EMERGENCY = {"bladder_change": True}
+S = OutgoingEmail.Status
 
 
 def submit(client, **answers):
@@ -33,7 +34,7 @@ def test_a_real_worker_delivers_the_emergency_alert_by_smtp(client, practitioner
     assert "Emergency" in message["Subject"]
     body = message.get_body(("plain",)).get_content()
     assert f"/cases/{case.pk}/" in body
-    assert Alert.objects.get().status == Alert.Status.SENT
+    assert alert_emails().get().status == S.SENT
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,55 +58,55 @@ def test_a_submission_survives_a_broker_outage_and_is_alerted_once_it_is_back(
         assert response.status_code == 302
         assert "Go to A&amp;E now" in client.get(response["Location"]).content.decode()
         assert IntakeResponse.objects.count() == 1
-        alert = Alert.objects.get()
-        assert alert.status == Alert.Status.PENDING
+        alert = alert_emails().get()
+        assert alert.status == S.QUEUED
         assert alert.next_attempt_at <= timezone.now()  # left for the sweep at once
 
         spare_redis.start()
         with celery_worker():
-            sweep_alerts.delay()  # what beat does every minute
+            send_outbox.delay()  # what beat does every minute
             assert smtp_server.inbox.wait(1), "the sweep did not send the kept alert"
-    assert Alert.objects.get().status == Alert.Status.SENT
+    assert alert_emails().get().status == S.SENT
     assert len(smtp_server.inbox.messages) == 1
 
 
 def test_beat_runs_the_sweep_every_minute():
     from clinic.celery import app
 
-    entry = app.conf.beat_schedule["sweep-alerts"]
-    assert entry["task"] == "intake.tasks.sweep_alerts"
+    entry = app.conf.beat_schedule["send-outbox"]
+    assert entry["task"] == "clinic.tasks.send_outbox"
     assert entry["schedule"] == 60.0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_smtp_down_keeps_the_alert_and_a_later_sweep_delivers_it(client, practitioner, smtp_down):
     submit(client, **EMERGENCY)  # enqueued on real Redis but no worker: deliver by hand
-    alert = Alert.objects.get()
-    assert alerts.deliver(alert.pk) is False
+    alert = alert_emails().get()
+    assert outbox.send(alert.pk) is False
     alert.refresh_from_db()
-    assert alert.status == Alert.Status.PENDING
+    assert alert.status == S.QUEUED
     assert alert.attempts == 1
     assert "ConnectionRefused" in alert.last_error
     assert alert.next_attempt_at > timezone.now()
 
-    assert alerts.sweep() == 0  # not due yet: the retry waits
+    assert outbox.send_due().sent == 0  # not due yet: the retry waits
     smtp_down.start()
     with time_machine.travel(alert.next_attempt_at + datetime.timedelta(seconds=1)):
-        assert alerts.sweep() == 1
+        assert outbox.send_due().sent == 1
     assert smtp_down.inbox.wait(1)
     alert.refresh_from_db()
-    assert (alert.status, alert.attempts) == (Alert.Status.SENT, 2)
+    assert (alert.status, alert.attempts) == (S.SENT, 2)
 
 
 @pytest.mark.django_db
 def test_retries_wait_longer_each_time(client, practitioner, smtp_down):
     submit(client, **EMERGENCY)
-    alert = Alert.objects.get()
+    alert = alert_emails().get()
     delays = []
     for _ in range(3):
-        Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.PENDING)
         before = timezone.now()
-        alerts.deliver(alert.pk)
+        alert_emails().filter(pk=alert.pk).update(next_attempt_at=before)  # due again
+        outbox.send(alert.pk)
         alert.refresh_from_db()
         delays.append(alert.next_attempt_at - before)
     assert delays[0] < delays[1] < delays[2]
@@ -114,29 +115,29 @@ def test_retries_wait_longer_each_time(client, practitioner, smtp_down):
 @pytest.mark.django_db
 def test_only_one_worker_can_claim_an_alert(client, practitioner):
     submit(client, **EMERGENCY)
-    alert = Alert.objects.get()
-    assert alerts.claim(alert.pk) is True
-    assert alerts.claim(alert.pk) is False
+    alert = alert_emails().get()
+    assert outbox.claim(outbox.sendable_kinds(), pk=alert.pk) is not None
+    assert outbox.claim(outbox.sendable_kinds(), pk=alert.pk) is None
 
 
 @pytest.mark.django_db
 def test_an_alert_stuck_with_a_dead_worker_is_sent_again_later(client, practitioner, mailoutbox):
     submit(client, **EMERGENCY)
-    alert = Alert.objects.get()
-    assert alerts.claim(alert.pk)  # the worker then dies before sending
-    assert alerts.sweep() == 0
-    with time_machine.travel(timezone.now() + alerts.ALERT_STALE_AFTER + datetime.timedelta(1)):
-        assert alerts.sweep() == 1
+    alert = alert_emails().get()
+    assert outbox.claim(outbox.sendable_kinds(), pk=alert.pk)  # the worker then dies
+    assert outbox.send_due().sent == 0
+    with time_machine.travel(timezone.now() + outbox.SAFETY.stuck_after + datetime.timedelta(1)):
+        assert outbox.send_due().sent == 1
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db
 def test_urgent_answers_alert_and_routine_or_soon_do_not(client, practitioner):
     submit(client, fever=True)
-    assert Alert.objects.count() == 1
+    assert alert_emails().count() == 1
     submit(client, leg_symptoms="one")
     submit(client)
-    assert Alert.objects.count() == 1
+    assert alert_emails().count() == 1
 
 
 @pytest.mark.django_db
@@ -144,8 +145,8 @@ def test_only_practitioners_on_duty_are_alerted(client, practitioner):
     off_duty = staff(roles.PRACTITIONER, on_duty=False)
     staff(roles.RECEPTION, on_duty=True)
     submit(client, **EMERGENCY)
-    assert [a.recipient for a in Alert.objects.all()] == [practitioner]
-    assert off_duty.pk not in Alert.objects.values_list("recipient", flat=True)
+    assert [a.recipient_user for a in alert_emails()] == [practitioner]
+    assert off_duty.pk not in alert_emails().values_list("recipient_user", flat=True)
 
 
 @pytest.mark.django_db
@@ -154,4 +155,4 @@ def test_with_nobody_on_duty_every_practitioner_and_admin_is_alerted(client):
     admin = staff(roles.CLINIC_ADMIN)
     staff(roles.RECEPTION)
     submit(client, **EMERGENCY)
-    assert set(Alert.objects.values_list("recipient", flat=True)) == {first.pk, admin.pk}
+    assert set(alert_emails().values_list("recipient_user", flat=True)) == {first.pk, admin.pk}

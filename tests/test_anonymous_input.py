@@ -12,11 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.models import OutgoingEmail
 from followup import plan
 from followup.models import FollowUp, OptOut
 from intake.forms import CONSENT_WORDING
 from intake.models import (
-    Alert,
     Case,
     CaseEvent,
     Enquiry,
@@ -28,7 +28,8 @@ from intake.models import (
 )
 from intake.services import Contact, record_enquiry
 
-from .factories import answers, form_data
+from .factories import alert_emails, answers, form_data
+from .followups import followup_emails
 from .test_followup_checkin import checkin_data
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,8 @@ def snapshot(patient):
         "responses": list(IntakeResponse.objects.filter(case__in=cases).order_by("pk").values()),
         "flags": list(Flag.objects.filter(response__case__in=cases).order_by("pk").values()),
         "events": list(CaseEvent.objects.filter(case__in=cases).order_by("pk").values()),
-        "alerts": list(Alert.objects.filter(case__in=cases).order_by("pk").values()),
+        # Alerts and follow-up emails alike: every email about the cases, in the outbox.
+        "emails": list(OutgoingEmail.objects.filter(case__in=cases).order_by("pk").values()),
         "followups": list(FollowUp.objects.filter(case__in=cases).order_by("pk").values()),
         "opt_out": list(OptOut.objects.filter(patient=patient).values()),
     }
@@ -141,12 +143,12 @@ def test_it_does_not_cancel_pending_follow_ups(
     patient, case = existing_patient(reception, consent=True)
     Case.objects.filter(pk=case.pk).update(status=Case.Status.RECOVERED)
     assert plan.schedule(case.pk) == 5
-    FollowUp.objects.filter(case=case, step=1).update(status=FollowUp.Status.SENT)
+    followup_emails(case=case, step=1).update(status=OutgoingEmail.Status.SENT)
     before = snapshot(patient)
     with django_capture_on_commit_callbacks(execute=True):
         post_as(client)  # a new case: the plan would stop if it were the patient's
     assert snapshot(patient) == before
-    pending = FollowUp.objects.filter(case=case, status=FollowUp.Status.SCHEDULED)
+    pending = FollowUp.objects.filter(case=case, email__status=OutgoingEmail.Status.QUEUED)
     assert pending.count() == 4
 
 
@@ -165,7 +167,7 @@ def test_it_does_not_turn_an_acknowledged_urgent_case_back_into_an_unacknowledge
     # The emergency itself is not delayed: its own case, pinned, alerted at once.
     assert_own_possible_match(new, patient)
     assert (new.urgency, new.queue_rank, new.acknowledged_at) == (Tier.EMERGENCY, 0, None)
-    assert Alert.objects.filter(case=new, recipient=practitioner).count() == 1
+    assert alert_emails().filter(case=new, recipient_user=practitioner).count() == 1
     practitioner_page = client
     practitioner_page.force_login(practitioner)
     pinned = practitioner_page.get(reverse("triage_queue")).content.decode()

@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinic.models import AuditEntry
+from clinic.models import AuditEntry, OutgoingEmail
 from intake import calendar, targets
-from intake.models import Alert, Case, ClosedDay, OpeningHours, Tier, TriageTargets
+from intake.models import Case, ClosedDay, OpeningHours, Tier, TriageTargets
 from intake.services import Contact, record_enquiry
 
-from .factories import answers, form_data
+from .factories import alert_emails, answers, form_data
 from .realservices import celery_worker
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_out_of_hours_an_emergency_is_told_the_clinic_is_closed_and_staff_are_st
     assert "We have still alerted the clinic" in page
     (to, _), *_ = smtp_server.inbox.messages
     assert to == [practitioner.email]
-    assert Alert.objects.get().status == Alert.Status.SENT
+    assert alert_emails().get().status == OutgoingEmail.Status.SENT
 
 
 def test_in_hours_an_emergency_page_does_not_say_closed(client, practitioner):

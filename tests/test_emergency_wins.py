@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from intake import rules
 from intake.emergency import DRAFT_FIELD
-from intake.models import Alert, Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
+from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
 
-from .factories import form_data
+from .factories import alert_emails, form_data
 from .realservices import celery_worker
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_mistyped_email_does_not_hide_or_lose_a_bladder_problem(client, practi
     saved = IntakeResponse.objects.get()
     assert saved.answers["bladder_change"] is True
     assert list(saved.flags.values_list("rule_id", flat=True)) == ["ces_bladder"]
-    assert Alert.objects.filter(case=case, recipient=practitioner).count() == 1
+    assert alert_emails().filter(case=case, recipient_user=practitioner).count() == 1
     note = case.events.get(kind=CaseEvent.Kind.NOTE)
     assert "fires an emergency rule" in note.text and "not valid" in note.text
 
@@ -81,7 +81,7 @@ def test_finishing_the_form_adds_to_the_same_case_without_a_second_alert(client,
     token = draft_of(page)
     assert token
     draft = IntakeResponse.objects.get()
-    assert Alert.objects.count() == 1
+    assert alert_emails().count() == 1
 
     finished = client.post(URL, {**form_data(bladder_change=True), DRAFT_FIELD: token})
     assert finished.status_code == 302
@@ -90,7 +90,7 @@ def test_finishing_the_form_adds_to_the_same_case_without_a_second_alert(client,
     assert (complete.case, complete.enquiry) == (draft.case, draft.enquiry)
     assert complete.screen_incomplete is False
     assert Case.objects.get().screen_incomplete is False
-    assert Alert.objects.count() == 1  # no second round
+    assert alert_emails().count() == 1  # no second round
     confirmation = client.get(finished["Location"]).content.decode()
     assert "Go to A&amp;E now or call 999" in first_content(confirmation)
 
@@ -104,7 +104,7 @@ def test_a_second_unfinished_post_adds_its_answers_without_another_alert(client,
     assert again.status_code == 400
     assert IntakeResponse.objects.count() == 2
     assert set(IntakeResponse.objects.values_list("case", flat=True)) == {Case.objects.get().pk}
-    assert Alert.objects.count() == 1
+    assert alert_emails().count() == 1
 
 
 def test_without_any_usable_contact_nothing_is_saved_but_the_instruction_comes_first(client):
@@ -115,7 +115,7 @@ def test_without_any_usable_contact_nothing_is_saved_but_the_instruction_comes_f
     assert "Go to A&amp;E now or call 999" in first_content(page)
     assert "We could not send your answers to the clinic" in page
     assert "alerted" not in first_content(page)
-    assert not Patient.objects.exists() and not Alert.objects.exists()
+    assert not Patient.objects.exists() and not alert_emails().exists()
     assert draft_of(page) is None
 
 
@@ -136,7 +136,7 @@ def test_the_rate_limited_page_puts_an_emergency_first_and_records_it(
     assert response.status_code == 302
     case = Case.objects.get(patient__email="second@example.test")
     assert case.urgency == Tier.EMERGENCY
-    assert Alert.objects.filter(case=case).count() == 1
+    assert alert_emails().filter(case=case).count() == 1
     assert "too many forms" in case.events.get(kind=CaseEvent.Kind.NOTE).text
     # Unfinished and over the limit: the instruction first, the answers kept, recorded.
     third = {"email": "third@example.test", "phone": "07700 900666"}
@@ -162,7 +162,7 @@ def test_the_spam_trap_does_not_turn_away_an_emergency(client, practitioner):
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.urgency == Tier.EMERGENCY
-    assert Alert.objects.filter(case=case).count() == 1
+    assert alert_emails().filter(case=case).count() == 1
     assert "spam-trap" in case.events.get(kind=CaseEvent.Kind.NOTE).text
     page = client.get(response["Location"]).content.decode()
     assert "Go to A&amp;E now or call 999" in first_content(page)
@@ -222,7 +222,7 @@ def test_reception_is_told_first_and_a_fever_is_not_lost_when_one_question_is_un
     assert saved.answers["fever"] is True
     assert saved.entered_by == reception
     assert set(saved.flags.values_list("rule_id", flat=True)) == {"bilateral_leg", "infection"}
-    assert Alert.objects.filter(recipient=practitioner).count() == 1
+    assert alert_emails().filter(recipient_user=practitioner).count() == 1
     assert "This question needs an answer." in page
 
 
@@ -237,7 +237,7 @@ def test_reception_finishes_the_questionnaire_on_the_same_case(
     assert response.status_code == 302
     assert Case.objects.count() == Enquiry.objects.count() == 1
     assert IntakeResponse.objects.count() == 2
-    assert Alert.objects.count() == 1
+    assert alert_emails().count() == 1
 
 
 def test_another_receptionist_cannot_continue_someone_elses_draft(

@@ -14,15 +14,16 @@ from django.utils import timezone
 from psycopg import sql
 
 from clinic import audit, erasure
-from clinic.models import AuditEntry
+from clinic.models import AuditEntry, OutgoingEmail
 from followup import links, plan
 from followup.models import CheckIn, FollowUp
 from intake import matching, overview
 from intake.forms import CONSENT_WORDING
-from intake.models import Alert, Case, IntakeResponse, Patient, Tier
+from intake.models import Case, IntakeResponse, Patient, Tier
 from intake.services import Contact, record_enquiry
 
-from .factories import answers, form_data
+from .factories import alert_emails, answers, form_data
+from .followups import followup_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,10 @@ def quintessa(reception, practitioner, clinic_admin):
     Case.objects.filter(pk=case.pk).update(status=Case.Status.RECOVERED)
     plan.schedule(case.pk)
     sent = FollowUp.objects.get(case=case, step=1)
-    FollowUp.objects.filter(pk=sent.pk).update(status=FollowUp.Status.SENT)
-    FollowUp.objects.filter(case=case, step=2).update(
-        status=FollowUp.Status.FAILED, last_error=f"SMTPRecipientsRefused: 550 {EMAIL} unknown"
+    followup_emails(pk=sent.pk).update(status=OutgoingEmail.Status.SENT)
+    followup_emails(case=case, step=2).update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error=f"SMTPRecipientsRefused: 550 {EMAIL} unknown",
     )
     CheckIn.objects.create(
         followup=sent, case=case, pain_now=3, recurred=False, wants_assessment=False
@@ -132,7 +134,8 @@ def test_the_fixture_really_writes_the_values_everywhere(quintessa):
     assert "intake_enquiry.reason" in database_holds(PHONE)
     assert "intake_intakeresponse.answers" in database_holds(DOB.isoformat())
     assert "intake_patient.date_of_birth" in database_holds(DOB.isoformat())
-    assert "followup_followup.last_error" in database_holds(EMAIL)
+    assert "clinic_outgoingemail.last_error" in database_holds(EMAIL)
+    assert "clinic_outgoingemail.recipient" in database_holds(EMAIL)
 
 
 def test_after_erasure_no_identifying_value_remains_anywhere_in_the_database(
@@ -151,16 +154,16 @@ def test_after_erasure_no_identifying_value_remains_anywhere_in_the_database(
 
 def test_erasure_cancels_unsent_follow_ups_and_alerts(quintessa, practitioner):
     case = quintessa.cases.order_by("pk").first()
-    Alert.objects.filter(case__patient=quintessa).update(status=Alert.Status.PENDING)
+    alert_emails().filter(case__patient=quintessa).update(status=OutgoingEmail.Status.QUEUED)
     erased = erasure.erase(quintessa.pk, "Asked in writing", practitioner)
-    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "status"))
+    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "email__status"))
     assert statuses == {1: "sent", 2: "cancelled", 3: "cancelled", 4: "cancelled", 5: "cancelled"}
     assert set(
         FollowUp.objects.filter(case=case, step__gt=1).values_list("cancelled_reason", flat=True)
     ) == {"erased"}
-    alerts = Alert.objects.filter(case__patient=quintessa)
+    alerts = alert_emails().filter(case__patient=quintessa)
     assert alerts.exists()
-    assert set(alerts.values_list("status", flat=True)) == {Alert.Status.CANCELLED}
+    assert set(alerts.values_list("status", flat=True)) == {OutgoingEmail.Status.CANCELLED}
     assert erased.messages_cancelled == 4 + alerts.count()
 
 
@@ -241,7 +244,7 @@ def test_an_open_case_or_a_waiting_match_must_be_dealt_with_first(quintessa, cli
 
 
 def test_an_erased_record_is_never_matched_and_its_links_lead_nowhere(quintessa, clinic_admin):
-    sent = FollowUp.objects.get(case__patient=quintessa, status="sent")
+    sent = FollowUp.objects.get(case__patient=quintessa, email__status="sent")
     erasure.erase(quintessa.pk, "Asked in writing", clinic_admin)
     checkin = Client().get(reverse("followup_checkin", args=[links.checkin_token(sent.pk)]))
     assert checkin.status_code == 404

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from clinic.models import AuditEntry
+from clinic.models import AuditEntry, OutgoingEmail
 from followup import plan
 from followup.models import CheckIn, FollowUp
 from intake import matching
@@ -19,6 +19,7 @@ from intake.models import Case
 from intake.services import Contact, record_enquiry
 
 from .factories import answers
+from .followups import followup_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def patient_with_everything(reception, practitioner):
     Case.objects.filter(pk=case.pk).update(status=Case.Status.RECOVERED)
     plan.schedule(case.pk)
     followup = FollowUp.objects.get(case=case, step=1)
-    FollowUp.objects.filter(pk=followup.pk).update(status=FollowUp.Status.SENT)
+    followup_emails(pk=followup.pk).update(status=OutgoingEmail.Status.SENT)
     CheckIn.objects.create(
         followup=followup, case=case, pain_now=2, recurred=False, wants_assessment=True
     )
@@ -89,7 +90,9 @@ def test_the_export_holds_every_answer_note_follow_up_and_who_viewed_it(
     assert {f["rule_id"] for f in data["flags"]} == {"night_pain", "infection"}
     notes = [e["text"] for e in data["timeline"] if e["kind"] == "Note"]
     assert notes == ["Advised heat and gentle walking"]
-    assert [f["status"] for f in data["follow_ups"]] == ["Sent"] + ["Cancelled"] * 4
+    followups = [e for e in data["emails"] if e["kind"] == "Follow-up"]  # in the outbox
+    assert [e["status"] for e in followups] == ["Sent"] + ["Cancelled"] * 4
+    assert {e["id"] for e in followups} == {f["email"] for f in data["follow_ups"]}
     assert data["check_ins"][0]["pain_now"] == 2
     assert data["possible_matches"][0]["status"] == "Confirmed: merged"
     # Who viewed or changed the record, and when (staff's addresses are not the patient's data).

@@ -9,24 +9,26 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.models import OutgoingEmail
 from followup import links
 from followup.checkin_views import DONE_SALT
 from followup.forms import SCREEN_QUESTIONS
 from followup.models import CheckIn, FollowUp, OptOut
 from intake.forms import CONSENT_WORDING
-from intake.models import Alert, Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
+from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Patient, Tier
 
-from .followups import scheduled_case
+from .factories import alert_emails
+from .followups import followup_emails, scheduled_case
 
 pytestmark = pytest.mark.django_db
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 
 
 @pytest.fixture
 def case():
     case = scheduled_case()
-    FollowUp.objects.filter(case=case, step=1).update(status=S.SENT)
+    followup_emails(case=case, step=1).update(status=S.SENT)
     Patient.objects.filter(pk=case.patient_id).update(date_of_birth=datetime.date(1990, 6, 15))
     return case
 
@@ -52,7 +54,7 @@ def first_heading(page):
 
 
 def plan_of(case):
-    return dict(FollowUp.objects.filter(case=case).values_list("step", "status"))
+    return dict(FollowUp.objects.filter(case=case).values_list("step", "email__status"))
 
 
 def new_cases(case):
@@ -81,7 +83,7 @@ def test_an_emergency_answer_says_go_to_a_and_e_first_and_opens_an_emergency_cas
     assert new.urgency == new.computed_urgency == Tier.EMERGENCY
     assert new.enquiries.get().source == Enquiry.Source.CHECKIN
     assert list(new.responses.get().flags.values_list("rule_id", flat=True)) == ["ces_bladder"]
-    assert Alert.objects.filter(case=new, recipient=practitioner).count() == 1
+    assert alert_emails().filter(case=new, recipient_user=practitioner).count() == 1
 
 
 def test_a_flag_stops_the_recovered_cases_plan_as_reopened(
@@ -126,9 +128,9 @@ def test_asking_for_an_assessment_alone_opens_a_routine_case_and_stops_the_plan(
     assert "We will contact you to book an appointment" in page
     new = new_cases(case).get()
     assert new.urgency == Tier.ROUTINE
-    assert not Alert.objects.exists()
+    assert not alert_emails().exists()
     assert CheckIn.objects.get().urgency == Tier.ROUTINE
-    cancelled = FollowUp.objects.filter(case=case, status=S.CANCELLED)
+    cancelled = FollowUp.objects.filter(case=case, email__status=S.CANCELLED)
     assert set(cancelled.values_list("cancelled_reason", flat=True)) == {"assessment_requested"}
     assert cancelled.count() == 4
 
@@ -142,7 +144,7 @@ def test_a_clear_check_in_is_kept_and_the_plan_goes_on(client, url, case):
     checkin = CheckIn.objects.get()
     assert (checkin.urgency, checkin.new_case) == (None, None)
     assert not new_cases(case).exists()
-    assert FollowUp.objects.filter(case=case, status=S.SCHEDULED).count() == 4
+    assert FollowUp.objects.filter(case=case, email__status=S.QUEUED).count() == 4
     assert case.events.get(kind=CaseEvent.Kind.CHECKIN).data["new_case"] is None
 
 
@@ -363,7 +365,7 @@ def test_the_recommended_assessment_can_be_asked_for_from_the_page(client, url, 
         new,
         Tier.ROUTINE,
     )
-    cancelled = FollowUp.objects.filter(case=case, status=S.CANCELLED)
+    cancelled = FollowUp.objects.filter(case=case, email__status=S.CANCELLED)
     assert set(cancelled.values_list("cancelled_reason", flat=True)) == {"assessment_requested"}
     page = client.get(done["Location"]).content.decode()
     assert "We will contact you to book an appointment" in page

@@ -6,14 +6,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from followup import dispatch
+from clinic import outbox
+from clinic.models import OutgoingEmail
 from followup.demo import create_due
 from followup.models import FollowUp
 from intake.models import Case, IntakeResponse, Patient
 
 pytestmark = pytest.mark.django_db
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 
 
 def test_create_due_makes_recovered_consenting_patients_with_distinct_addresses():
@@ -25,9 +26,9 @@ def test_create_due_makes_recovered_consenting_patients_with_distinct_addresses(
         == 25
     )
     now = timezone.now()
-    assert FollowUp.objects.filter(step=1, next_attempt_at__lte=now).count() == 25
-    assert FollowUp.objects.filter(step__gt=1, next_attempt_at__gt=now).count() == 100
-    assert set(FollowUp.objects.values_list("status", flat=True)) == {S.SCHEDULED}
+    assert FollowUp.objects.filter(step=1, email__next_attempt_at__lte=now).count() == 25
+    assert FollowUp.objects.filter(step__gt=1, email__next_attempt_at__gt=now).count() == 100
+    assert set(FollowUp.objects.values_list("email__status", flat=True)) == {S.QUEUED}
 
 
 def test_running_it_again_adds_more_without_colliding():
@@ -38,7 +39,7 @@ def test_running_it_again_adds_more_without_colliding():
 
 def test_the_seeded_follow_ups_are_sent_by_a_pass(smtp_server):
     create_due(4)
-    assert dispatch.dispatch().sent == 4
+    assert outbox.send_due().sent == 4
     assert smtp_server.inbox.wait(4)
 
 
@@ -47,7 +48,7 @@ def test_seed_demo_takes_followups_due(tmp_path, settings):
     out = io.StringIO()
     call_command("seed_demo", "--followups-due", "7", stdout=out, stderr=io.StringIO())
     assert "Added 7 recovered patients with a follow-up due now" in out.getvalue()
-    assert FollowUp.objects.filter(step=1, next_attempt_at__lte=timezone.now()).count() == 7
+    assert FollowUp.objects.filter(step=1, email__next_attempt_at__lte=timezone.now()).count() == 7
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "many", "2000001"])

@@ -8,7 +8,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import include, path
 
-from followup import dispatch, links
+from clinic import outbox
+from followup import links
 from followup.models import FollowUp, OptOut
 from intake.models import Flag
 
@@ -27,9 +28,9 @@ pytestmark = pytest.mark.django_db
 def send_one(smtp_server, **case):
     case = scheduled_case(**case)
     row = make_due(case)
-    assert dispatch.dispatch().sent == 1
+    assert outbox.send_due().sent == 1
     assert smtp_server.inbox.wait(1)
-    row.refresh_from_db()
+    row = FollowUp.objects.get(pk=row.pk)
     (to, message), *_ = smtp_server.inbox.messages
     return row, to, message
 
@@ -47,7 +48,7 @@ def flat(text):
 def test_the_email_has_both_bodies_and_the_unsubscribe_headers(smtp_server, client, settings):
     row, to, message = send_one(smtp_server)
     assert to == ["alex.example@example.test"]
-    assert message["Message-ID"] == row.message_id == row.make_message_id()
+    assert message["Message-ID"] == row.email.message_id == outbox.message_id(row.email_id)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = re.fullmatch(r"<(.+)>", message["List-Unsubscribe"]).group(1)
     assert url.startswith(settings.SITE_URL + "/f/unsubscribe/")
@@ -84,7 +85,7 @@ def test_the_unsubscribe_header_crosses_the_wire_as_one_plain_line(settings):
     settings.MAILERS = {"default": server.mailer()}
     try:
         make_due(scheduled_case())
-        assert dispatch.dispatch().sent == 1
+        assert outbox.send_due().sent == 1
         assert server.inbox.wait(1)
     finally:
         server.stop()
@@ -150,5 +151,5 @@ def test_the_email_holds_no_symptoms_flags_or_diagnosis(smtp_server):
 
 def test_every_follow_up_has_its_own_message_id():
     case = scheduled_case()
-    ids = {row.make_message_id() for row in FollowUp.objects.filter(case=case)}
+    ids = {outbox.message_id(row.email_id) for row in FollowUp.objects.filter(case=case)}
     assert len(ids) == 5

@@ -6,16 +6,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEntry
+from clinic import outbox
+from clinic.models import AuditEntry, OutgoingEmail
 from followup import figures
 from followup.models import CheckIn, FollowUp, FollowUpPlan
 from intake.models import Case, CaseEvent, Tier
 
-from .followups import recovered_case, scheduled_case
+from .followups import new_followup, recovered_case, scheduled_case, with_status
 
 pytestmark = pytest.mark.django_db
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 URL = "/followups/"
 PLAN_URL = "/staff/followup-plan/"
 ZONE = timezone.get_default_timezone()
@@ -23,11 +24,6 @@ ZONE = timezone.get_default_timezone()
 
 def at(year, month, day, hour=12):
     return datetime.datetime(year, month, day, hour, tzinfo=ZONE)
-
-
-def with_status(case, step, status, **fields):
-    FollowUp.objects.filter(case=case, step=step).update(status=status, **fields)
-    return FollowUp.objects.get(case=case, step=step)
 
 
 def action(pk, name):
@@ -50,7 +46,8 @@ def case():
 def test_the_page_shows_upcoming_failed_unknown_and_recent_check_ins(practitioner_client, case):
     other = scheduled_case(email="bea@example.test", first_name="Bea")
     with_status(case, 1, S.FAILED, last_error="550 mailbox unavailable", attempts=1)
-    with_status(other, 1, S.UNKNOWN)
+    unknown_id = other.followups.get(step=1).email_id
+    with_status(other, 1, S.UNKNOWN, message_id=outbox.message_id(unknown_id))
     followup = with_status(other, 2, S.SENT)
     CheckIn.objects.create(
         followup=followup, case=other, pain_now=4, recurred=True, wants_assessment=True,
@@ -61,7 +58,7 @@ def test_the_page_shows_upcoming_failed_unknown_and_recent_check_ins(practitione
     assert "Alex Example" in failed and "550 mailbox unavailable" in failed
     assert failed.count(">Retry</button>") == 1 and failed.count(">Cancel</button>") == 1
     unknown = section(page, "unknown-title")
-    assert "Bea Example" in unknown and f"followup-{other.followups.get(step=1).pk}@" in unknown
+    assert "Bea Example" in unknown and f"outbox-{unknown_id}@" in unknown
     assert unknown.count(">Retry</button>") == 1
     assert section(page, "upcoming-title").count("<tr>") == 1 + 4 + 3  # header, Alex's, Bea's
     checkins = section(page, "checkins-title")
@@ -69,7 +66,8 @@ def test_the_page_shows_upcoming_failed_unknown_and_recent_check_ins(practitione
 
 
 def test_upcoming_lists_the_soonest_first(practitioner_client, case):
-    soon = with_status(case, 3, S.SCHEDULED, due_at=timezone.now())
+    FollowUp.objects.filter(case=case, step=3).update(due_at=timezone.now())
+    soon = with_status(case, 3, S.QUEUED, next_attempt_at=timezone.now())
     upcoming = practitioner_client.get(URL).context["upcoming"]
     assert [f.pk for f in upcoming][:1] == [soon.pk]
     assert [f.due_at for f in upcoming] == sorted(f.due_at for f in upcoming)
@@ -100,8 +98,8 @@ def test_a_retry_puts_a_failed_follow_up_back_and_is_audited(practitioner_client
     failed = with_status(case, 1, S.FAILED, attempts=3, last_error="550")
     response = practitioner_client.post(action(failed.pk, "retry"))
     assert response.status_code == 302 and response["Location"] == URL
-    failed.refresh_from_db()
-    assert (failed.status, failed.attempts) == (S.SCHEDULED, 0)
+    failed.email.refresh_from_db()
+    assert (failed.email.status, failed.email.attempts) == (S.QUEUED, 0)
     entry = AuditEntry.objects.get(object_type="followup")
     assert (entry.object_id, entry.what, entry.action) == (failed.pk, "retry", "change")
     assert case.events.filter(kind=CaseEvent.Kind.FOLLOWUP, data__status="retry").exists()
@@ -111,7 +109,8 @@ def test_a_cancel_of_an_unknown_follow_up_is_audited(admin_client_, case):
     unknown = with_status(case, 1, S.UNKNOWN)
     admin_client_.post(action(unknown.pk, "cancel"))
     unknown.refresh_from_db()
-    assert (unknown.status, unknown.cancelled_reason) == (S.CANCELLED, "staff")
+    unknown.email.refresh_from_db()
+    assert (unknown.email.status, unknown.cancelled_reason) == (S.CANCELLED, "staff")
     assert AuditEntry.objects.filter(object_type="followup", object_id=unknown.pk).exists()
 
 
@@ -119,7 +118,7 @@ def test_a_retry_of_a_sent_follow_up_changes_nothing_and_says_so(practitioner_cl
     sent = with_status(case, 1, S.SENT)
     response = practitioner_client.post(action(sent.pk, "retry"), follow=True)
     assert "Nothing changed" in response.content.decode()
-    assert FollowUp.objects.get(pk=sent.pk).status == S.SENT
+    assert FollowUp.objects.get(pk=sent.pk).email.status == S.SENT
     assert not AuditEntry.objects.filter(object_type="followup").exists()
 
 
@@ -133,7 +132,7 @@ def test_an_unknown_action_or_follow_up_is_not_found(practitioner_client, case):
 def test_reception_may_not_act_on_a_follow_up(reception_client, case):
     first = case.followups.get(step=1)
     assert reception_client.post(action(first.pk, "cancel")).status_code == 403
-    assert FollowUp.objects.get(pk=first.pk).status == S.SCHEDULED
+    assert FollowUp.objects.get(pk=first.pk).email.status == S.QUEUED
 
 
 @pytest.mark.parametrize(
@@ -164,9 +163,7 @@ def recovery(case, when):
 
 
 def checkin(case, when, wants_assessment=False, opened=False):
-    followup = FollowUp.objects.get_or_create(
-        case=case, step=1, defaults={"due_at": when, "next_attempt_at": when}
-    )[0]
+    followup = case.followups.filter(step=1).first() or new_followup(case, 1, when)
     return CheckIn.objects.create(
         followup=followup, case=case, pain_now=2, recurred=opened, created_at=when,
         wants_assessment=wants_assessment, new_case=case if opened else None,
@@ -323,10 +320,10 @@ def test_a_practitioner_moves_one_follow_up_and_returns_to_the_case(practitioner
         action(second.pk, "reschedule"), {"due_on": new_day.isoformat(), "next": case_url}
     )
     assert response["Location"] == case_url
-    second.refresh_from_db()
+    second = FollowUp.objects.get(pk=second.pk)
     local = timezone.localtime(second.due_at, ZONE)
     assert (local.date(), local.hour) == (new_day, 10)
-    assert second.next_attempt_at == second.due_at
+    assert second.email.next_attempt_at == second.due_at
     assert AuditEntry.objects.filter(object_id=second.pk, what="reschedule").exists()
     page = practitioner_client.get(case_url).content.decode()
     assert f"step 2 moved to {new_day.isoformat()}" in page

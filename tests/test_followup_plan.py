@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.models import OutgoingEmail
 from followup import plan
 from followup.models import FollowUp, FollowUpPlan, OptOut
 from intake.casework import case_status_changed
@@ -16,11 +17,11 @@ from intake.models import Case, CaseEvent
 from intake.services import Contact, record_enquiry
 
 from .factories import answers, roles, staff
-from .followups import recovered_case, scheduled_case
+from .followups import followup_emails, new_followup, recovered_case, scheduled_case
 
 pytestmark = pytest.mark.django_db
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 LONDON = timezone.get_default_timezone()
 
 
@@ -40,12 +41,12 @@ def test_a_case_marked_recovered_on_its_page_gets_the_default_plan(
         assert act(practitioner_client, case, "status", status="recovered").status_code == 302
     rows = list(FollowUp.objects.filter(case=case).order_by("step"))
     assert [row.step for row in rows] == [1, 2, 3, 4, 5]
-    assert all(row.status == S.SCHEDULED for row in rows)
+    assert all(row.email.status == S.QUEUED for row in rows)
     today = timezone.localdate()
     days = [(timezone.localtime(row.due_at, LONDON).date() - today).days for row in rows]
     assert days == [14, 42, 91, 152, 365]
     assert {timezone.localtime(row.due_at, LONDON).time() for row in rows} == {datetime.time(10)}
-    assert all(row.next_attempt_at == row.due_at for row in rows)
+    assert all(row.email.next_attempt_at == row.due_at for row in rows)
     event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.FOLLOWUP)
     assert event.data == {"status": "scheduled", "steps": [1, 2, 3, 4, 5]}
 
@@ -132,7 +133,7 @@ def test_the_database_refuses_a_second_row_for_a_case_and_step():
     case = scheduled_case()
     now = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():
-        FollowUp.objects.create(case=case, step=1, due_at=now, next_attempt_at=now)
+        new_followup(case, 1, now)
 
 
 def test_a_case_that_is_not_recovered_is_not_scheduled():
@@ -144,12 +145,14 @@ def test_a_case_that_is_not_recovered_is_not_scheduled():
 @pytest.mark.parametrize(("new", "reason"), [("triaged", "reopened"), ("booked", "booked")])
 def test_reopening_or_booking_stops_the_plan(new, reason):
     case = scheduled_case()
-    FollowUp.objects.filter(case=case, step=1).update(status=S.SENT)
+    followup_emails(case=case, step=1).update(status=S.SENT)
     case_status_changed.send(sender=Case, case_id=case.pk, old="recovered", new=new, actor=None)
-    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "status"))
+    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "email__status"))
     assert statuses == {1: S.SENT, 2: S.CANCELLED, 3: S.CANCELLED, 4: S.CANCELLED, 5: S.CANCELLED}
     assert set(
-        FollowUp.objects.filter(status=S.CANCELLED).values_list("cancelled_reason", flat=True)
+        FollowUp.objects.filter(email__status=S.CANCELLED).values_list(
+            "cancelled_reason", flat=True
+        )
     ) == {reason}
     event = CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.FOLLOWUP).latest("id")
     assert event.data == {"status": "cancelled", "steps": [2, 3, 4, 5], "reason": reason}
@@ -160,7 +163,7 @@ def test_closing_a_recovered_case_keeps_its_follow_ups():
     case_status_changed.send(
         sender=Case, case_id=case.pk, old="recovered", new="closed", actor=None
     )
-    assert FollowUp.objects.filter(case=case, status=S.SCHEDULED).count() == 5
+    assert FollowUp.objects.filter(case=case, email__status=S.QUEUED).count() == 5
 
 
 def test_a_new_case_for_the_patient_stops_the_old_plan(
@@ -175,9 +178,9 @@ def test_a_new_case_for_the_patient_stops_the_old_plan(
             logged_by=reception,
         )
     assert Case.objects.count() == 2
-    assert set(FollowUp.objects.filter(case=case).values_list("status", "cancelled_reason")) == {
-        (S.CANCELLED, "new_case")
-    }
+    assert set(
+        FollowUp.objects.filter(case=case).values_list("email__status", "cancelled_reason")
+    ) == {(S.CANCELLED, "new_case")}
 
 
 def test_stop_plan_is_for_the_check_in_page():
@@ -191,7 +194,7 @@ def test_an_opt_out_stops_every_case_of_the_patient_and_is_recorded(reception):
     Case.objects.filter(pk=first.pk).update(status=Case.Status.CLOSED)
     second = scheduled_case(logged_by=reception)
     assert plan.opt_out(first.patient_id, OptOut.Source.LINK) == 10
-    assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()
+    assert not FollowUp.objects.filter(email__status=S.QUEUED).exists()
     assert OptOut.objects.get().patient == second.patient
 
 
@@ -201,15 +204,19 @@ def test_staff_cancel_retry_and_reschedule_one_follow_up():
     one, two, three = FollowUp.objects.filter(case=case).order_by("step")[:3]
     assert plan.cancel(one.pk, user)
     assert not plan.retry(one.pk, user)  # only failed or unknown ones are retried
-    FollowUp.objects.filter(pk=two.pk).update(status=S.FAILED, attempts=10)
+    followup_emails(pk=two.pk).update(status=S.FAILED, attempts=10)
     with time_machine.travel(timezone.now(), tick=False):
         assert plan.retry(two.pk, user)
-        two.refresh_from_db()
-        assert (two.status, two.attempts, two.next_attempt_at) == (S.SCHEDULED, 0, timezone.now())
+        email = FollowUp.objects.get(pk=two.pk).email
+        assert (email.status, email.attempts, email.next_attempt_at) == (
+            S.QUEUED,
+            0,
+            timezone.now(),
+        )
     later = three.due_at + datetime.timedelta(days=3)
     assert plan.reschedule(three.pk, later, user)
-    three.refresh_from_db()
-    assert three.due_at == three.next_attempt_at == later
+    three = FollowUp.objects.get(pk=three.pk)
+    assert three.due_at == three.email.next_attempt_at == later
     actors = CaseEvent.objects.filter(case=case, actor=user).values_list("data", flat=True)
     assert [d["status"] for d in actors] == ["cancelled", "retry", "rescheduled"]
 

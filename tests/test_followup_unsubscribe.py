@@ -5,15 +5,16 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from clinic.models import OutgoingEmail
 from followup import links
 from followup.models import FollowUp, OptOut
 from intake.models import Case, CaseEvent
 
-from .followups import scheduled_case
+from .followups import followup_emails, scheduled_case
 
 pytestmark = pytest.mark.django_db
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def case():
 @pytest.fixture
 def url(case):
     first = FollowUp.objects.get(case=case, step=1)
-    FollowUp.objects.filter(pk=first.pk).update(status=S.SENT)
+    followup_emails(pk=first.pk).update(status=S.SENT)
     return reverse("followup_unsubscribe", args=[links.unsubscribe_token(first.pk)])
 
 
@@ -40,14 +41,14 @@ def test_opening_the_link_asks_first_and_changes_nothing(client, url):
     assert '<form method="post"' in page and "Stop follow-up emails" in page
     assert "Go to A&amp;E" in page  # the safety net, always
     assert not OptOut.objects.exists()
-    assert FollowUp.objects.filter(status=S.SCHEDULED).count() == 4
+    assert FollowUp.objects.filter(email__status=S.QUEUED).count() == 4
 
 
 def test_the_button_cancels_every_pending_follow_up_and_records_it(csrf_client, case, url):
     response = csrf_client.post(url)  # our own form carries no CSRF token: the link is the key
     assert response.status_code == 200
     assert "no more follow-up emails" in response.content.decode()
-    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "status"))
+    statuses = dict(FollowUp.objects.filter(case=case).values_list("step", "email__status"))
     assert statuses == {1: S.SENT, 2: S.CANCELLED, 3: S.CANCELLED, 4: S.CANCELLED, 5: S.CANCELLED}
     opt_out = OptOut.objects.get()
     assert (opt_out.patient, opt_out.source) == (case.patient, OptOut.Source.LINK)
@@ -61,7 +62,7 @@ def test_one_click_from_the_mail_program_unsubscribes(csrf_client, url):
     )
     assert response.status_code == 200
     assert OptOut.objects.get().source == OptOut.Source.ONE_CLICK
-    assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()
+    assert not FollowUp.objects.filter(email__status=S.QUEUED).exists()
 
 
 def test_one_click_also_stops_the_patients_other_cases(client, case, url, reception):
@@ -69,7 +70,7 @@ def test_one_click_also_stops_the_patients_other_cases(client, case, url, recept
     other = scheduled_case(logged_by=reception)
     assert other.patient == case.patient
     client.post(url, {"List-Unsubscribe": "One-Click"})
-    assert not FollowUp.objects.filter(status=S.SCHEDULED).exists()
+    assert not FollowUp.objects.filter(email__status=S.QUEUED).exists()
 
 
 def test_unsubscribing_twice_is_fine(client, url):

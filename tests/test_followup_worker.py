@@ -4,18 +4,19 @@ import pytest
 from kombu.exceptions import OperationalError
 
 from clinic.celery import app
+from clinic.models import OutgoingEmail
+from clinic.tasks import send_outbox
 from followup.demo import create_due
 from followup.models import FollowUp
-from followup.tasks import dispatch_followups
 
 from .realservices import broker, celery_worker
 
-S = FollowUp.Status
+S = OutgoingEmail.Status
 
 
-def test_beat_runs_the_dispatch_every_minute():
-    entry = app.conf.beat_schedule["dispatch-followups"]
-    assert entry["task"] == "followup.tasks.dispatch_followups"
+def test_beat_runs_the_outbox_pass_every_minute():
+    entry = app.conf.beat_schedule["send-outbox"]
+    assert entry["task"] == "clinic.tasks.send_outbox"
     assert entry["schedule"] == 60.0
 
 
@@ -23,9 +24,9 @@ def test_beat_runs_the_dispatch_every_minute():
 def test_a_real_worker_sends_due_follow_ups(smtp_server):
     create_due(3)
     with celery_worker():
-        dispatch_followups.delay()  # what beat sends every minute
+        send_outbox.delay()  # what beat sends every minute
         assert smtp_server.inbox.wait(3), "the worker sent nothing"
-    assert FollowUp.objects.filter(step=1, status=S.SENT).count() == 3
+    assert FollowUp.objects.filter(step=1, email__status=S.SENT).count() == 3
     assert len(smtp_server.inbox.messages) == 3
 
 
@@ -35,14 +36,14 @@ def test_with_redis_down_follow_ups_stay_scheduled_and_go_once_it_is_back(spare_
     with broker(spare_redis.url):
         spare_redis.stop()
         with pytest.raises(OperationalError):
-            dispatch_followups.delay()  # beat cannot hand the pass to anyone
-        assert set(FollowUp.objects.filter(step=1).values_list("status", flat=True)) == {
-            S.SCHEDULED
+            send_outbox.delay()  # beat cannot hand the pass to anyone
+        assert set(FollowUp.objects.filter(step=1).values_list("email__status", flat=True)) == {
+            S.QUEUED
         }
 
         spare_redis.start()
         with celery_worker():
-            dispatch_followups.delay()
+            send_outbox.delay()
             assert smtp_server.inbox.wait(2), "nothing sent once Redis was back"
-    assert FollowUp.objects.filter(step=1, status=S.SENT).count() == 2
+    assert FollowUp.objects.filter(step=1, email__status=S.SENT).count() == 2
     assert len(smtp_server.inbox.messages) == 2

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from intake.models import Alert, Case, Flag, IntakeResponse, Patient, Tier
+from intake.models import Case, Flag, IntakeResponse, Patient, Tier
 
-from .factories import form_data
+from .factories import alert_emails, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_an_emergency_is_told_to_go_to_a_and_e_first(client, practitioner):
     case = Case.objects.get()
     assert case.urgency == case.computed_urgency == Tier.EMERGENCY
     assert list(Flag.objects.values_list("rule_id", flat=True)) == ["ces_bladder"]
-    assert Alert.objects.filter(recipient=practitioner).count() == 1
+    assert alert_emails().filter(recipient_user=practitioner).count() == 1
 
 
 def test_one_leg_symptoms_mean_assessment_soon(client):

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import Alert, Case, Enquiry, Patient, PossibleMatch, Tier
+from intake.models import Case, Enquiry, Patient, PossibleMatch, Tier
 from intake.services import Contact, record_enquiry
 
-from .factories import answers, form_data
+from .factories import alert_emails, answers, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def test_emergency_answers_given_to_reception_raise_an_open_routine_case_to_an_e
     assert case.urgency == case.computed_urgency == Tier.EMERGENCY
     assert case.acknowledged_at is None
     assert case.acknowledged_by is None
-    assert Alert.objects.filter(case=case, recipient=practitioner).count() == 1
+    assert alert_emails().filter(case=case, recipient_user=practitioner).count() == 1
 
 
 def test_an_enquiry_without_answers_keeps_the_open_case_as_it_is(by_reception):

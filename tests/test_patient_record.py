@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import AuditEntry
+from clinic.models import AuditEntry, OutgoingEmail
 from followup import links, plan
 from followup.models import CheckIn, FollowUp, OptOut
 from intake import records
@@ -18,6 +18,7 @@ from intake.models import Case, CaseEvent, Patient, PossibleMatch, Tier
 from intake.services import Contact, record_enquiry
 
 from .factories import answers
+from .followups import followup_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,9 @@ def test_confirming_moves_the_case_to_the_existing_record_in_one_step(
     # Urgency never quietly lowered: the emergency is still an unacknowledged emergency.
     assert (case.urgency, case.queue_rank) == (Tier.EMERGENCY, 0)
     # A new case stops the old plan.
-    assert set(FollowUp.objects.filter(case=old).values_list("status", "cancelled_reason")) == {
-        (FollowUp.Status.CANCELLED, plan.NEW_CASE)
-    }
+    assert set(
+        FollowUp.objects.filter(case=old).values_list("email__status", "cancelled_reason")
+    ) == {(OutgoingEmail.Status.CANCELLED, plan.NEW_CASE)}
     # The existing record's own details are not overwritten.
     patient.refresh_from_db()
     assert (patient.first_name, patient.phone) == ("Kim", "07700 900777")
@@ -150,7 +151,7 @@ def full_record(reception):
     Case.objects.filter(pk=first.pk).update(status=Case.Status.RECOVERED)
     plan.schedule(first.pk)
     followup = FollowUp.objects.get(case=first, step=1)
-    FollowUp.objects.filter(pk=followup.pk).update(status=FollowUp.Status.SENT)
+    followup_emails(pk=followup.pk).update(status=OutgoingEmail.Status.SENT)
     CheckIn.objects.create(
         followup=followup, case=first, pain_now=4, recurred=True, wants_assessment=False
     )
@@ -178,10 +179,10 @@ def test_the_patient_page_shows_every_case_enquiry_questionnaire_follow_up_and_c
     assert ">radicular<" in page  # the questionnaires' flags
     assert page.count("<td>Scheduled") == 4 and "<td>Sent" in page  # the follow-ups
     assert "pain 4/10" in page  # the check-in
-    # Session, user, permissions (2), role, patient, audit row, cases, each prefetched relation
-    # (2), merged records, enquiries, responses, flags, matches, opt-out; whatever the number
-    # of cases.
-    assert len(queries) == 16
+    # Session, user, permissions (2), role, the failed-alert banner, patient, audit row, cases,
+    # each prefetched relation (2), merged records, enquiries, responses, flags, matches,
+    # opt-out; whatever the number of cases.
+    assert len(queries) == 17
     Case.objects.filter(pk=second.pk).update(status=Case.Status.CLOSED)
     full_record(reception)
     with CaptureQueriesContext(connection) as more:
@@ -279,12 +280,12 @@ def test_the_patients_own_link_resumes_follow_ups(client, reception):
     first = FollowUp.objects.get(case=case, step=1)
     url = reverse("followup_unsubscribe", args=[links.unsubscribe_token(first.pk)])
     client.post(url)
-    assert not FollowUp.objects.filter(status=FollowUp.Status.SCHEDULED).exists()
+    assert not FollowUp.objects.filter(email__status=OutgoingEmail.Status.QUEUED).exists()
     page = client.get(url).content.decode()
     assert "Send me follow-up emails again" in page
     client.post(url, {"resume": "yes"})
     assert not OptOut.objects.exists()
-    assert FollowUp.objects.filter(status=FollowUp.Status.SCHEDULED).count() == 5
+    assert FollowUp.objects.filter(email__status=OutgoingEmail.Status.QUEUED).count() == 5
     assert plan.consented(case) is True
 
 

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from intake import rules
-from intake.models import Alert, Case, Enquiry, Flag, IntakeResponse, Patient, Tier
+from intake.models import Case, Enquiry, Flag, IntakeResponse, Patient, Tier
 
-from .factories import form_data
+from .factories import alert_emails, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,10 @@ def test_an_emergency_answer_tells_reception_what_to_tell_the_patient(
     assert "Tell the patient now" in page
     assert "Go to A&amp;E now or call 999" in page
     assert Case.objects.get().urgency == Tier.EMERGENCY
-    assert Alert.objects.filter(recipient=practitioner, tier=Tier.EMERGENCY).count() == 1
+    assert (
+        alert_emails().filter(recipient_user=practitioner, context__tier=Tier.EMERGENCY).count()
+        == 1
+    )
 
 
 def test_the_questionnaire_filled_by_reception_records_who_entered_it(reception_client, reception):

@@ -4,9 +4,9 @@ answered question brings the whole questionnaire in."""
 import pytest
 from django.urls import reverse
 
-from intake.models import Alert, Case, IntakeResponse, Tier
+from intake.models import Case, IntakeResponse, Tier
 
-from .factories import form_data
+from .factories import alert_emails, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_a_complete_questionnaire_without_any_tick_is_recorded_and_alerted(
     case = Case.objects.get()
     assert case.urgency == Tier.EMERGENCY
     assert IntakeResponse.objects.get().answers["bladder_change"] is True
-    assert Alert.objects.filter(recipient=practitioner).count() == 1
+    assert alert_emails().filter(recipient_user=practitioner).count() == 1
     page = reception_client.get(response["Location"]).content.decode()
     assert "No questionnaire yet" not in page
     assert "Go to A&amp;E now or call 999" in page

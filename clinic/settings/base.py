@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
+                "clinic.context_processors.outbox",
             ],
         },
     },
@@ -259,10 +260,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-alerts": {"task": "intake.tasks.sweep_alerts", "schedule": 60.0},
+    # The outbox's pass (clinic/outbox.py): alerts, escalations and follow-ups that are due.
     # A pass nobody ran within the minute is dropped: the next one does its work.
-    "dispatch-followups": {
-        "task": "followup.tasks.dispatch_followups",
+    "send-outbox": {
+        "task": "clinic.tasks.send_outbox",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -271,9 +272,6 @@ CELERY_BEAT_SCHEDULE = {
 # No follow-up email between the plan's quiet hours (default 20:00-08:00 clinic time); "off"
 # lifts them (tests, benchmarks).
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="on")
-
-# An alert row left unsent this long is picked up again by the sweep.
-ALERT_RETRY_AFTER_SECONDS = env.int("ALERT_RETRY_AFTER_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

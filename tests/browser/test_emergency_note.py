@@ -46,7 +46,8 @@ def test_age_decides_with_the_rules_own_threshold_and_the_date_is_shown_back(des
 
 
 def test_a_mistyped_email_with_an_emergency_puts_a_and_e_first_on_a_phone(phone, practitioner):
-    from intake.models import Alert, Case
+    from intake.models import Case
+    from tests.factories import alert_emails
 
     page = phone.new()
     page.goto("/intake/")
@@ -56,7 +57,7 @@ def test_a_mistyped_email_with_an_emergency_puts_a_and_e_first_on_a_phone(phone,
     page.wait_for_load_state()
     assert "Go to A&E now or call 999" in page.locator("main h1").first.inner_text()
     phone.check(page, "questionnaire sent back with an emergency recorded")
-    assert Alert.objects.filter(case=Case.objects.get()).count() == 1
+    assert alert_emails().filter(case=Case.objects.get()).count() == 1
 
 
 def test_reception_sees_the_instruction_to_tell_the_patient(desktop, reception):

@@ -126,6 +126,10 @@ def test_kill_9_mid_send_leaves_one_email_per_process_in_doubt_and_the_next_work
         expected = 6 if kind == "alert" else 4
         assert smtp_server.inbox.wait(expected), "the next worker did not send the rest"
         assert wait_for(lambda: not due.exists())
+        # The server has the last message before the worker marks it sent: wait for the mark,
+        # or a worker stopped in between would leave a third row in "sending".
+        sent = OutgoingEmail.objects.filter(status=S.SENT)
+        assert wait_for(lambda: sent.count() == expected), "the rest were not marked sent"
     assert OutgoingEmail.objects.filter(status=S.SENDING).count() == 2  # still in doubt
 
     # Later, the policy for a sender that died mid-send (the pass here, as beat would run it).

@@ -25,7 +25,7 @@ CONSENT_WORDING = (
 
 
 def question_field(question, required=True):
-    """A form field for one fact of clinical.md; no answer is ever pre-selected."""
+    """A form field for one fact of the clinical reference; no answer is ever pre-selected."""
     common = {"label": question.text, "help_text": question.help, "required": required}
     match question.kind:
         case "yesno":
@@ -53,7 +53,7 @@ def to_answer(question, value):
 
 
 class QuestionsMixin:
-    """Adds every question of clinical.md to a form, and reads the answers back."""
+    """Adds every question of the clinical reference to a form, and reads the answers back."""
 
     questions_required = True
 

@@ -1,8 +1,10 @@
-"""Red-flag screening for back pain: the intake questions, the rules of clinical.md, and assess().
+"""Red-flag screening for back pain: the intake questions, the rules, and assess().
 
-Plain Python with no Django imports, so the rules can be read beside /work/shared/clinical.md
-and tested as tables. The software supports clinicians; a flag raises suspicion, it never
-diagnoses, and every flag names the answers that raised it.
+The questions, rules, tiers and sources are those of docs/clinical-reference.md, which also
+says what each flag may point to (tests/test_clinical_reference.py keeps the two the same).
+Plain Python with no Django imports, so the rules can be read beside the reference and tested
+as tables. The software supports clinicians; a flag raises suspicion, it never diagnoses, and
+every flag names the answers that raised it.
 """
 
 from __future__ import annotations
@@ -258,7 +260,6 @@ class Rule:
     id: str
     tier: str
     reason: str  # plain words for staff: why this answer matters
-    suggests: str
     source: str
     facts: tuple[str, ...]  # every question id the condition reads
     condition: Callable[[Facts], bool]
@@ -271,7 +272,6 @@ RULES = (
         "ces_bladder",
         "emergency",
         "New bladder problems can be a sign of cauda equina syndrome (CES).",
-        "cauda equina syndrome (CES)",
         f"{CES_SOURCE}; the seed article",
         ("bladder_change",),
         lambda f: f.yes("bladder_change"),
@@ -280,7 +280,6 @@ RULES = (
         "ces_bowel",
         "emergency",
         "New loss of bowel control or feeling can be a sign of cauda equina syndrome (CES).",
-        "CES",
         f"{CES_SOURCE}; the seed article (loss of bowel or bladder control means A&E at once)",
         ("bowel_change",),
         lambda f: f.yes("bowel_change"),
@@ -290,7 +289,6 @@ RULES = (
         "emergency",
         "Numbness between the legs or around the back passage (saddle area) can be a sign of "
         "cauda equina syndrome (CES).",
-        "CES",
         f"{CES_SOURCE}; the seed article",
         ("saddle_numbness",),
         lambda f: f.yes("saddle_numbness"),
@@ -300,7 +298,6 @@ RULES = (
         "emergency",
         "A new change in erections, ejaculation or genital feeling during sex can be a sign of "
         "cauda equina syndrome (CES).",
-        "CES",
         f"{CES_SOURCE}; the seed article",
         ("sexual_change",),
         lambda f: f.yes("sexual_change"),
@@ -309,7 +306,6 @@ RULES = (
         "bilateral_leg",
         "emergency",
         "Symptoms or weakness in both legs can be a sign of cauda equina syndrome (CES).",
-        "suspected CES",
         "NHS advice; GIRFT pathway (CSP summary); NHS Lothian",
         ("leg_symptoms", "leg_weakness"),
         lambda f: any_of(f.is_("leg_symptoms", "both"), f.is_("leg_weakness", "both")),
@@ -319,7 +315,6 @@ RULES = (
         "emergency",
         "Leg weakness that is getting worse can mean cauda equina syndrome or spinal cord "
         "compression.",
-        "CES or cord compression",
         "CKS; G-care",
         ("leg_weakness", "weakness_worsening"),
         lambda f: f.is_("leg_weakness", "one", "both") and f.yes("weakness_worsening"),
@@ -328,7 +323,6 @@ RULES = (
         "major_trauma",
         "emergency",
         "Back pain that started after major trauma may mean a spinal fracture.",
-        "fracture",
         "NHS advice",
         ("major_trauma",),
         lambda f: f.yes("major_trauma"),
@@ -337,7 +331,6 @@ RULES = (
         "chest_pain",
         "emergency",
         "Chest pain together with back pain may have a heart or other serious cause.",
-        "cardiac or other cause",
         "NHS advice",
         ("chest_pain",),
         lambda f: f.yes("chest_pain"),
@@ -347,7 +340,6 @@ RULES = (
         "emergency",
         "Over 50, abdominal or side pain, fainting or a pulsing abdomen can be a sign of an "
         "abdominal aortic aneurysm (AAA).",
-        "abdominal aortic aneurysm",
         "BMJ Best Practice (AAA)",
         ("date_of_birth", "abdominal_pain_or_fainting"),
         lambda f: f.age_over(50) and f.yes("abdominal_pain_or_fainting"),
@@ -357,7 +349,6 @@ RULES = (
         "emergency",
         "Past cancer with leg, bladder or bowel symptoms can mean metastatic spinal cord "
         "compression.",
-        "metastatic spinal cord compression",
         "NICE CG75 / NG234",
         ("cancer_history", "leg_symptoms", "leg_weakness", "bladder_change", "bowel_change"),
         lambda f: (
@@ -374,7 +365,6 @@ RULES = (
         "unilateral_weakness",
         "urgent",
         "New weakness in one leg can mean a nerve root is compromised.",
-        "nerve-root compromise",
         "regional NHS pathways; NHS Lothian",
         ("leg_weakness",),
         lambda f: f.is_("leg_weakness", "one"),
@@ -383,7 +373,6 @@ RULES = (
         "cancer_history",
         "urgent",
         "A history of cancer raises the chance that back pain comes from spinal metastases.",
-        "spinal metastases",
         "NICE CG75 / NG234; CKS",
         ("cancer_history",),
         lambda f: f.yes("cancer_history"),
@@ -392,7 +381,6 @@ RULES = (
         "infection",
         "urgent",
         "Fever, chills, night sweats or a raised infection risk can point to a spinal infection.",
-        "spinal infection",
         "G-care; regional pathways",
         ("fever", "infection_risk"),
         lambda f: any_of(f.yes("fever"), f.yes("infection_risk")),
@@ -401,7 +389,6 @@ RULES = (
         "weight_loss",
         "urgent",
         "Weight loss without trying can be a sign of cancer.",
-        "possible cancer",
         "G-care; CKS",
         ("weight_loss",),
         lambda f: f.yes("weight_loss"),
@@ -410,7 +397,6 @@ RULES = (
         "radicular",
         "soon",
         "Pain, pins and needles or numbness down one leg suggests a nerve is involved (sciatica).",
-        "sciatica, nerve involvement",
         "NICE NG59; the seed article",
         ("leg_symptoms",),
         lambda f: f.is_("leg_symptoms", "one"),
@@ -419,7 +405,6 @@ RULES = (
         "night_pain",
         "soon",
         "Constant night pain that rest does not ease can have a serious cause.",
-        "possible serious cause",
         "NHS advice; G-care",
         ("night_pain",),
         lambda f: f.yes("night_pain"),
@@ -429,7 +414,6 @@ RULES = (
         "soon",
         "A minor fall or lift with osteoporosis or long-term steroids can cause a fragility "
         "fracture.",
-        "fragility fracture",
         "G-care",
         ("minor_trauma", "osteoporosis_or_steroids"),
         lambda f: f.yes("minor_trauma") and f.yes("osteoporosis_or_steroids"),
@@ -438,7 +422,6 @@ RULES = (
         "age",
         "soon",
         "A first episode of back pain under 20 or over 50 raises suspicion of a serious cause.",
-        "raised suspicion of a serious cause",
         "G-care; CKS",
         ("first_episode", "date_of_birth"),
         lambda f: f.yes("first_episode") and any_of(f.age_under(20), f.age_over(50)),
@@ -448,7 +431,6 @@ RULES = (
         "soon",
         "Under 45, pain for over 12 weeks, long morning stiffness and pain eased by movement "
         "can mean axial spondyloarthritis.",
-        "axial spondyloarthritis",
         "NICE NG65 criteria",
         ("date_of_birth", "pain_duration_weeks", "morning_stiffness", "better_with_movement"),
         lambda f: (

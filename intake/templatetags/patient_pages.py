@@ -7,8 +7,9 @@ from django.utils import timezone
 
 register = template.Library()
 
-# The cauda equina safety net in plain words (clinical.md: the CES facts of the red-flag
-# screen), shown on every patient page and in every follow-up email, HTML and plain text alike.
+# The cauda equina safety net in plain words (docs/clinical-reference.md: the CES facts of the
+# red-flag screen), shown on every patient page and in every follow-up email, HTML and plain
+# text alike.
 CES_SIGNS = (
     "new problems starting, stopping or controlling your pee, less feeling when you pee, not "
     "being able to tell when your bladder is full, or leaking pee",

@@ -38,6 +38,19 @@ def ensure_roles(**kwargs):
             )
 
 
+def landing_url(user):
+    """Where a person's work is, the page they land on after signing in: the triage queue for
+    practitioners and admins, the enquiries (with "Log a new enquiry" and the patient search)
+    for reception, their account page for anyone without a role."""
+    from django.urls import reverse
+
+    if user.has_perm(TRIAGE):
+        return reverse("triage_queue")
+    if user.has_perm(LOG_ENQUIRY):
+        return reverse("enquiry_list")
+    return reverse("account_security")
+
+
 def require(perm):
     """Login first (redirect to the login page), then the permission (403, never a leak)."""
 

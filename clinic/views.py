@@ -1,15 +1,18 @@
 """Project-wide views: home, health check, and the clear pages for refused requests."""
 
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from . import health
+from . import health, roles
 
 
 @require_GET
 def home(request):
+    """The patients' start page; signed-in staff go on to their work."""
+    if request.user.is_authenticated:
+        return redirect(roles.landing_url(request.user))
     return render(request, "home.html")
 
 

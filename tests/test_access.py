@@ -28,7 +28,7 @@ ON = "redirect onwards"  # a POST that did its work and moved on
 # What each role gets. `target` says which object the URL is built for.
 ACCESS = [
     # url name            target             method  anonymous  reception  practitioner  admin
-    ("home",              None,              "get",  OK,        OK,        OK,           OK),
+    ("home",              None,              "get",  OK,        ON,        ON,           ON),
     ("healthz",           None,              "get",  OK,        OK,        OK,           OK),
     ("robots_txt",        None,              "get",  OK,        OK,        OK,           OK),
     # Staff accounts (django-allauth): a signed-in visit to the sign-in page goes on home;

@@ -221,7 +221,7 @@ def test_retry_and_cancel_act_only_on_what_the_person_saw(practitioner, clinic_a
 def test_a_failed_follow_up_shows_no_banner(practitioner_client):
     with_status(scheduled_case(), 1, S.FAILED)
     assert outbox.failed_urgent_cases() == []
-    assert BANNER not in practitioner_client.get(reverse("home")).content.decode()
+    assert BANNER not in practitioner_client.get(reverse("triage_queue")).content.decode()
 
 
 # --- The commands -------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def test_the_page_lists_every_undelivered_email(admin_client_, undelivered):
 
 def test_sending_again_from_the_page_is_audited_and_clears_the_banner(admin_client_, undelivered):
     alert = undelivered["alert"]
-    assert BANNER in admin_client_.get(reverse("home")).content.decode()
+    assert BANNER in admin_client_.get(reverse("triage_queue")).content.decode()
     response = admin_client_.post(
         reverse("outbox_action", args=[alert.pk, "retry"]), {"status": "failed"}
     )
@@ -345,7 +345,6 @@ def test_an_unknown_action_or_email_is_not_found_and_get_is_refused(admin_client
 @pytest.mark.parametrize(
     ("role", "url", "shown"),
     [
-        (roles.PRACTITIONER, "home", True),
         (roles.PRACTITIONER, "triage_queue", True),
         (roles.PRACTITIONER, "followups", True),
         (roles.CLINIC_ADMIN, "overview", True),

@@ -40,6 +40,35 @@ def test_sign_in_and_out_are_audited(client):
     assert all(r.ip == "127.0.0.1" for r in rows)
 
 
+@pytest.mark.parametrize(
+    ("role", "lands_on"),
+    [
+        (roles.PRACTITIONER, "triage_queue"),
+        (roles.CLINIC_ADMIN, "triage_queue"),
+        (roles.RECEPTION, "enquiry_list"),
+    ],
+)
+def test_each_role_lands_on_its_work_after_signing_in(client, role, lands_on):
+    staff(role, username="pat")
+    response = sign_in(client, "pat")
+    assert response.status_code == 302
+    assert response["Location"] == reverse(lands_on)
+    # The start page sends a signed-in person to the same place, never to a list of links.
+    assert client.get(reverse("home"))["Location"] == reverse(lands_on)
+    page = client.get(reverse(lands_on)).content.decode()
+    if role == roles.RECEPTION:
+        assert f'href="{reverse("enquiry_new")}"' in page  # a new enquiry is one click away
+    assert "Hello" not in page
+
+
+def test_a_next_link_still_wins_over_the_landing_page(client):
+    staff(roles.PRACTITIONER, username="pat")
+    response = client.post(
+        reverse("account_login") + "?next=/followups/", {"login": "pat", "password": PASSWORD}
+    )
+    assert response["Location"] == "/followups/"
+
+
 def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(client):
     staff(roles.RECEPTION, username="pat")
     wrong = sign_in(client, "pat", "not-the-password")

@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from clinic import audit
+from clinic import audit, roles
 
 from . import services
 
@@ -27,6 +27,10 @@ class StaffAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False  # a clinic admin creates staff accounts (create_staff, /staff/accounts/)
+
+    def get_login_redirect_url(self, request):
+        # Each role lands on its work, not on a list of links (a `next` still wins).
+        return roles.landing_url(request.user)
 
     def get_client_ip(self, request):
         # One answer for the rate limits, the audit and the sessions list. Django's test

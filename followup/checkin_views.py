@@ -27,6 +27,11 @@ def checkin(request, token):
     if followup is None:
         return render(request, "followup/link_expired.html", status=404)
     if request.method != "POST":
+        # A link already used says so (and when) rather than showing a blank form as if
+        # nothing had been sent; the form is one click further, for a back that got worse.
+        used = followup.checkins.order_by("-created_at").first()
+        if used is not None and request.GET.get("again") != "1":
+            return render(request, "followup/checkin_used.html", {"checkin": used})
         return render(request, "followup/checkin.html", form_context(CheckInForm()))
     if body_too_large(request):
         return render(request, "errors/400.html", status=400)

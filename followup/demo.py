@@ -85,6 +85,17 @@ def create_due(count: int, progress=None) -> int:
                 FollowUp(case=case, step=step, due_at=due, email=email)
                 for (case, step, due), email in zip(steps, outgoing, strict=True)
             )
+            # The recovery itself, as a practitioner's status change would leave it: the
+            # follow-ups page counts recoveries from these lines.
+            CaseEvent.objects.bulk_create(
+                CaseEvent(
+                    case=case,
+                    kind=CaseEvent.Kind.STATUS,
+                    at=recovered_at,
+                    data={"from": Case.Status.IN_TREATMENT, "to": Case.Status.RECOVERED},
+                )
+                for case in cases
+            )
             CaseEvent.objects.bulk_create(
                 CaseEvent(
                     case=case,

@@ -28,5 +28,7 @@ def unsubscribe(request, token):
         source = OptOut.Source.ONE_CLICK if one_click else OptOut.Source.LINK
         plan.opt_out(patient_id, source)
         return render(request, "followup/unsubscribed.html")
-    opted_out = OptOut.objects.filter(patient_id=patient_id).first()
+    # Opened again after unsubscribing (here or by the mail program's one-click): it says so,
+    # and offers the way back instead of asking again.
+    opted_out = plan.opt_out_of(patient_id, followup.case.patient.email)
     return render(request, "followup/unsubscribe.html", {"opted_out": opted_out})

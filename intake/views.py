@@ -4,6 +4,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -224,6 +225,13 @@ def duty_rota(request):
         for user in staff:
             StaffProfile.objects.update_or_create(
                 user=user, defaults={"on_duty": str(user.pk) in on_duty}
+            )
+        names = [u.get_full_name() or u.get_username() for u in staff if str(u.pk) in on_duty]
+        if names:
+            messages.success(request, f"Saved. On duty now: {', '.join(names)}.")
+        else:
+            messages.success(
+                request, "Saved. Nobody is ticked, so every practitioner and clinic admin is alerted."
             )
         return redirect("duty_rota")
     duty = set(

@@ -262,6 +262,14 @@ def test_a_clinic_admin_puts_a_practitioner_on_duty(admin_client_):
     assert StaffProfile.objects.get(user=leaving).on_duty is False
     page = admin_client_.get(reverse("duty_rota")).content.decode()
     assert f'value="{joining.pk}" id="duty-{joining.pk}" checked' in page
+    name = joining.get_full_name() or joining.get_username()
+    assert f"Saved. On duty now: {name}." in page  # saving says so
+
+
+def test_saving_a_rota_with_nobody_ticked_says_who_is_alerted_instead(admin_client_):
+    staff(roles.PRACTITIONER, on_duty=True)
+    page = admin_client_.post(reverse("duty_rota"), {}, follow=True).content.decode()
+    assert "Saved. Nobody is ticked, so every practitioner and clinic admin is alerted." in page
 
 
 def test_the_duty_rota_decides_who_is_alerted(admin_client_):

@@ -208,6 +208,18 @@ def test_the_same_link_may_be_used_again_and_a_later_worsening_is_heard(client, 
     assert new_cases(case).get().urgency == Tier.EMERGENCY
 
 
+def test_a_used_link_says_when_it_was_used_and_offers_to_answer_again(client, url, case):
+    client.post(url, checkin_data(wants_assessment="on"))
+    page = client.get(url).content.decode()
+    assert "You already answered this check-in" in first_heading(page)
+    assert timezone.localtime(CheckIn.objects.get().created_at).strftime("%H:%M") in page
+    assert "we will contact you" in page
+    assert 'name="pain_now"' not in page  # not a blank form as if nothing had been sent
+    assert "Go to A&amp;E" in page  # the safety net, always
+    again = client.get(url, {"again": "1"}).content.decode()
+    assert 'name="pain_now"' in again
+
+
 def test_the_confirmation_url_carries_no_patient_data(client, url):
     location = client.post(url, checkin_data(bladder_change="yes"))["Location"]
     for secret in ("alex", "example", "07700", "bladder", "emergency"):

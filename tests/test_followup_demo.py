@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import outbox
@@ -29,6 +30,12 @@ def test_create_due_makes_recovered_consenting_patients_with_distinct_addresses(
     assert FollowUp.objects.filter(step=1, email__next_attempt_at__lte=now).count() == 25
     assert FollowUp.objects.filter(step__gt=1, email__next_attempt_at__gt=now).count() == 100
     assert set(FollowUp.objects.values_list("email__status", flat=True)) == {S.QUEUED}
+
+
+def test_the_follow_ups_page_counts_every_demo_patient_who_recovered(practitioner_client):
+    create_due(3)
+    page = practitioner_client.get(reverse("followups")).content.decode()
+    assert "Of the <strong>3</strong> patients who recovered" in page
 
 
 def test_running_it_again_adds_more_without_colliding():

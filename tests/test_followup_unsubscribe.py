@@ -79,6 +79,18 @@ def test_unsubscribing_twice_is_fine(client, url):
     assert OptOut.objects.count() == 1
 
 
+@pytest.mark.parametrize("one_click", [False, True])
+def test_the_link_opened_after_unsubscribing_says_so_instead_of_asking_again(
+    client, url, one_click
+):
+    client.post(url, {"List-Unsubscribe": "One-Click"} if one_click else {})
+    page = client.get(url).content.decode()
+    assert "You asked us to stop follow-up emails" in page
+    assert "Stop follow-up emails?" not in page
+    assert 'name="resume"' in page  # the way back, on the patient's own link
+    assert "Go to A&amp;E" in page
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_tampered_link_gets_a_clear_page_and_changes_nothing(client, url, method):
     token = url.rstrip("/").split("/")[-1]

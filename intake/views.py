@@ -230,9 +230,8 @@ def duty_rota(request):
         if names:
             messages.success(request, f"Saved. On duty now: {', '.join(names)}.")
         else:
-            messages.success(
-                request, "Saved. Nobody is ticked, so every practitioner and clinic admin is alerted."
-            )
+            nobody = "Saved. Nobody is ticked, so every practitioner and clinic admin is alerted."
+            messages.success(request, nobody)
         return redirect("duty_rota")
     duty = set(
         StaffProfile.objects.filter(on_duty=True, user__in=staff).values_list("user_id", flat=True)

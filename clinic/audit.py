@@ -45,6 +45,12 @@ def log_many(actor, action, object_type, object_ids, what="", ip=None):
     )
 
 
+def change(actor, object_type, object_id=None, what="", ip=None):
+    """A change made by `actor`: the row a service writes, whether a page, a task or a command
+    called it (`ip` is the address of the person at a page, None otherwise)."""
+    return log(actor, AuditEntry.Action.CHANGE, object_type, object_id, what, ip)
+
+
 def record(request, action, object_type, object_id=None, what=""):
     return log(request.user, action, object_type, object_id, what, client_ip(request))
 

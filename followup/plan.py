@@ -6,7 +6,9 @@ moves a recovered case anywhere but closed), so scheduling a case that has follo
 does nothing; a recurrence is a new case with a plan of its own.
 
 Every change here runs in one transaction and leaves a follow-up line on the case timeline
-(steps and statuses only, never clinical detail).
+(steps and statuses only, never clinical detail). What staff do takes the staff member acting
+(`actor`) and, from a page, their address (`ip`), never the request, and writes its audit row
+in the same transaction: a page, a task and a command act alike.
 """
 
 import datetime
@@ -16,7 +18,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from clinic import outbox
+from clinic import audit, outbox
 from clinic.models import OutgoingEmail
 from intake.models import Case, CaseEvent
 
@@ -185,46 +187,84 @@ def _email_id(followup_id):
     return FollowUp.objects.filter(pk=followup_id).values_list("email_id", flat=True).first()
 
 
-def cancel(followup_id: int, actor) -> bool:
+def _audited(followup_id, what, actor, ip, change) -> bool:
+    """One staff change of a follow-up and, if it was made, its audit row: one transaction."""
+    with transaction.atomic():
+        done = change()
+        if done:
+            audit.change(actor, "followup", followup_id, what, ip)
+    return done
+
+
+def cancel(followup_id: int, actor, ip=None) -> bool:
     """Cancel one follow-up that is scheduled, failed or of unknown outcome."""
-    return outbox.cancel(_email_id(followup_id), actor, [S.QUEUED, S.FAILED, S.UNKNOWN])
+    email_id = _email_id(followup_id)
+    return _audited(
+        followup_id,
+        "cancel",
+        actor,
+        ip,
+        lambda: outbox.cancel(email_id, actor, [S.QUEUED, S.FAILED, S.UNKNOWN]),
+    )
 
 
-def retry(followup_id: int, actor) -> bool:
+def retry(followup_id: int, actor, ip=None) -> bool:
     """Send a failed or unknown-outcome follow-up again at once (quiet hours permitting).
 
     For an unknown one this is the person's decision that a second copy is acceptable.
     """
-    return outbox.retry(_email_id(followup_id), actor, [S.FAILED, S.UNKNOWN])
+    email_id = _email_id(followup_id)
+    return _audited(
+        followup_id,
+        "retry",
+        actor,
+        ip,
+        lambda: outbox.retry(email_id, actor, [S.FAILED, S.UNKNOWN]),
+    )
 
 
-def reschedule(followup_id: int, due_at: datetime.datetime, actor) -> bool:
+def reschedule(followup_id: int, due_at: datetime.datetime, actor, ip=None) -> bool:
     """Move a scheduled follow-up to another time."""
-    with transaction.atomic():
-        followup = (
-            FollowUp.objects.select_for_update()
-            .filter(pk=followup_id, email__status=S.QUEUED)
-            .first()
-        )
-        if followup is None:
-            return False
-        FollowUp.objects.filter(pk=followup.pk).update(due_at=due_at)
-        OutgoingEmail.objects.filter(pk=followup.email_id).update(next_attempt_at=due_at)
-        _event(
-            followup.case_id,
-            actor,
-            step=followup.step,
-            status="rescheduled",
-            due_at=due_at.isoformat(),
-        ).save()
+    return _audited(
+        followup_id, "reschedule", actor, ip, lambda: _reschedule(followup_id, due_at, actor)
+    )
+
+
+def _reschedule(followup_id, due_at, actor) -> bool:
+    followup = (
+        FollowUp.objects.select_for_update().filter(pk=followup_id, email__status=S.QUEUED).first()
+    )
+    if followup is None:
+        return False
+    FollowUp.objects.filter(pk=followup.pk).update(due_at=due_at)
+    OutgoingEmail.objects.filter(pk=followup.email_id).update(next_attempt_at=due_at)
+    _event(
+        followup.case_id,
+        actor,
+        step=followup.step,
+        status="rescheduled",
+        due_at=due_at.isoformat(),
+    ).save()
     return True
 
 
-def resume(patient_id: int, source: str, actor=None) -> int:
-    """Undo the patient's opt-out: only their own link or staff call this. Follow-ups the
-    opt-out cancelled that are still ahead are scheduled again; how many."""
+def change_plan(new_plan: FollowUpPlan, *, actor, ip=None) -> FollowUpPlan:
+    """Save the clinic's edited plan (steps, quiet hours) as `actor`, audited. Cases that recover
+    from now on follow it; follow-ups already scheduled keep their dates."""
+    with transaction.atomic():
+        new_plan.changed_by = actor
+        new_plan.save()
+        audit.change(actor, "followup_plan", new_plan.pk, "plan", ip)
+    return new_plan
+
+
+def resume(patient_id: int, source: str, actor=None, ip=None) -> int:
+    """Undo the patient's opt-out: only their own link or staff (`actor`, audited) call this.
+    Follow-ups the opt-out cancelled that are still ahead are scheduled again; how many."""
     now = timezone.now()
     with transaction.atomic():
+        if actor is not None:
+            audit.change(actor, "patient", patient_id, "followups-resumed", ip)
         deleted, _ = OptOut.objects.filter(patient_id=patient_id).delete()
         if not deleted:
             return 0

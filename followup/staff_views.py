@@ -4,7 +4,6 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -120,6 +119,7 @@ def followup_action(request, pk, action):
         raise Http404
     followup = get_object_or_404(FollowUp, pk=pk)
     what = f"Follow-up {followup.step} of case {followup.case_id}"
+    ip = audit.client_ip(request)
     if action == "reschedule":
         form = RescheduleForm(request.POST)
         if not form.is_valid():
@@ -128,16 +128,15 @@ def followup_action(request, pk, action):
         due_at = datetime.datetime.combine(
             form.cleaned_data["due_on"], plan.SEND_TIME, tzinfo=timezone.get_default_timezone()
         )
-        done = plan.reschedule(pk, due_at, request.user)
+        done = plan.reschedule(pk, due_at, request.user, ip)
         news = f"moved to {due_at:%-d %b %Y, %H:%M}"
     elif action == "retry":
-        done = plan.retry(pk, request.user)
+        done = plan.retry(pk, request.user, ip)
         news = "will be sent again now (quiet hours permitting)"
     else:
-        done = plan.cancel(pk, request.user)
+        done = plan.cancel(pk, request.user, ip)
         news = "cancelled"
     if done:
-        audit.changed(request, "followup", pk, action)
         messages.success(request, f"{what} {news}.")
     else:
         followup.email.refresh_from_db(fields=["status"])
@@ -153,11 +152,7 @@ def followup_plan(request):
     current = FollowUpPlan.current()
     form = FollowUpPlanForm(request.POST if request.method == "POST" else None, instance=current)
     if form.is_bound and form.is_valid():
-        with transaction.atomic():
-            saved = form.save(commit=False)
-            saved.changed_by = request.user
-            saved.save()
-            audit.changed(request, "followup_plan", saved.pk, "plan")
+        plan.change_plan(form.save(commit=False), actor=request.user, ip=audit.client_ip(request))
         messages.success(
             request,
             "Plan saved. Cases that recover from now on get these follow-ups; those already "
@@ -179,8 +174,9 @@ def followup_plan(request):
 def followup_resume(request, pk):
     """Staff undo a patient's opt-out (the patient asked them to)."""
     patient = get_object_or_404(Patient, pk=pk)
-    rescheduled = plan.resume(patient.pk, OptOut.Source.STAFF, request.user)
-    audit.changed(request, "patient", patient.pk, "followups-resumed")
+    rescheduled = plan.resume(
+        patient.pk, OptOut.Source.STAFF, request.user, audit.client_ip(request)
+    )
     messages.success(
         request,
         f"Follow-up emails resumed; {rescheduled} follow-up{'s' if rescheduled != 1 else ''} "

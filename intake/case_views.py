@@ -113,7 +113,7 @@ def case_action(request, pk, action):
     data = dict(form.cleaned_data)
     version = data.pop("version")
     try:
-        perform(request, case.pk, version, action, data)
+        perform(case.pk, version, action, data, actor=request.user, ip=audit.client_ip(request))
     except casework.Conflict as conflict:
         context = case_context(load_case(pk))
         context["conflict"] = str(conflict)
@@ -126,20 +126,19 @@ def case_action(request, pk, action):
     return redirect("case_detail", pk=case.pk)
 
 
-def perform(request, case_id, version, action, data):
+def perform(case_id, version, action, data, **by):
+    """One case action by name, with the form's data; `by` is the actor and their address."""
     match action:
         case "acknowledge":
-            return casework.acknowledge(request, case_id, version)
+            return casework.acknowledge(case_id, version, **by)
         case "assign":
-            return casework.assign(request, case_id, version, data["assignee"])
+            return casework.assign(case_id, version, data["assignee"], **by)
         case "override":
-            return casework.override_urgency(
-                request, case_id, version, data["tier"], data["reason"]
-            )
+            return casework.override_urgency(case_id, version, data["tier"], data["reason"], **by)
         case "note":
-            return casework.add_note(request, case_id, version, data["text"])
+            return casework.add_note(case_id, version, data["text"], **by)
         case "contact":
-            return casework.record_contact(request, case_id, version, data["outcome"], data["text"])
+            return casework.record_contact(case_id, version, data["outcome"], data["text"], **by)
         case "status":
-            return casework.move_status(request, case_id, version, data["status"])
+            return casework.move_status(case_id, version, data["status"], **by)
     raise ValueError(action)

@@ -1,6 +1,8 @@
 """What staff do to a case: acknowledge, assign, override, note, contact, move its status.
 
-Every change runs in one transaction under a row lock, is refused if the case changed since the
+Each service takes the staff member acting (`actor`) and, from a page, their address (`ip`),
+never the request, so that a view, a task or a command changes a case the same way. Every
+change runs in one transaction under a row lock, is refused if the case changed since the
 person loaded it (optimistic concurrency on `Case.version`), and leaves a timeline event and an
 audit row. A status change is announced with the `case_status_changed` signal after commit, so
 that follow-ups can react without intake knowing about them.
@@ -65,7 +67,7 @@ def allowed_moves(status):
     return TRANSITIONS[Case.Status(status)]
 
 
-def _change(request, case_id, version, what, apply):
+def _change(case_id, version, what, apply, actor, ip):
     """Lock, check the version, apply, bump the version, and write the event and audit rows."""
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
@@ -75,8 +77,8 @@ def _change(request, case_id, version, what, apply):
         case.version += 1
         case.save(update_fields=[*changed_fields, "version", "updated_at"])
         if event is not None:
-            CaseEvent.objects.create(case=case, actor=request.user, **event)
-        audit.changed(request, "case", case.pk, what)
+            CaseEvent.objects.create(case=case, actor=actor, **event)
+        audit.change(actor, "case", case.pk, what, ip)
     return case
 
 
@@ -87,21 +89,21 @@ def _meet_target(case, now):
     return []
 
 
-def acknowledge(request, case_id, version):
+def acknowledge(case_id, version, *, actor, ip=None):
     def apply(case):
         if case.acknowledged_at is not None:
             raise CaseworkError("This case has already been acknowledged.")
         now = timezone.now()
-        case.acknowledged_at, case.acknowledged_by = now, request.user
+        case.acknowledged_at, case.acknowledged_by = now, actor
         fields = ["acknowledged_at", "acknowledged_by"]
         if case.urgency == Tier.EMERGENCY:
             fields += _meet_target(case, now)
         return fields, {"kind": CaseEvent.Kind.ACKNOWLEDGED}
 
-    return _change(request, case_id, version, "acknowledge", apply)
+    return _change(case_id, version, "acknowledge", apply, actor, ip)
 
 
-def assign(request, case_id, version, assignee_id):
+def assign(case_id, version, assignee_id, *, actor, ip=None):
     assignee = None
     if assignee_id:
         assignee = roles.clinical_staff().filter(pk=assignee_id).first()
@@ -113,10 +115,10 @@ def assign(request, case_id, version, assignee_id):
         who = assignee.get_username() if assignee else None
         return ["assigned_to"], {"kind": CaseEvent.Kind.ASSIGNED, "data": {"to": who}}
 
-    return _change(request, case_id, version, "assign", apply)
+    return _change(case_id, version, "assign", apply, actor, ip)
 
 
-def override_urgency(request, case_id, version, tier, reason):
+def override_urgency(case_id, version, tier, reason, *, actor, ip=None):
     reason = (reason or "").strip()
     if not reason:
         raise CaseworkError("Write down why you are changing the urgency.", field="reason")
@@ -131,7 +133,7 @@ def override_urgency(request, case_id, version, tier, reason):
         old = Tier(case.urgency)
         now = timezone.now()
         case.urgency = tier
-        case.override_reason, case.overridden_by, case.overridden_at = reason, request.user, now
+        case.override_reason, case.overridden_by, case.overridden_at = reason, actor, now
         case.target_due_at = targets.due_at(tier, case.opened_at, TriageTargets.current())
         fields = ["urgency", "override_reason", "overridden_by", "overridden_at", "target_due_at"]
         event = {
@@ -141,10 +143,10 @@ def override_urgency(request, case_id, version, tier, reason):
         }
         return fields, event
 
-    return _change(request, case_id, version, "override", apply)
+    return _change(case_id, version, "override", apply, actor, ip)
 
 
-def add_note(request, case_id, version, text):
+def add_note(case_id, version, text, *, actor, ip=None):
     text = (text or "").strip()
     if not text:
         raise CaseworkError("A note cannot be empty.", field="text")
@@ -152,10 +154,10 @@ def add_note(request, case_id, version, text):
     def apply(case):
         return [], {"kind": CaseEvent.Kind.NOTE, "text": text}
 
-    return _change(request, case_id, version, "note", apply)
+    return _change(case_id, version, "note", apply, actor, ip)
 
 
-def record_contact(request, case_id, version, outcome, text=""):
+def record_contact(case_id, version, outcome, text="", *, actor, ip=None):
     if outcome not in CONTACT_OUTCOMES:
         raise CaseworkError("Choose what happened.", field="outcome")
 
@@ -166,15 +168,15 @@ def record_contact(request, case_id, version, outcome, text=""):
             fields += _meet_target(case, timezone.now())
         if outcome == "booked" and S.BOOKED in allowed_moves(case.status):
             data["status"] = {"from": case.status, "to": S.BOOKED}
-            _announce(case, case.status, S.BOOKED, request.user)
+            _announce(case, case.status, S.BOOKED, actor)
             case.status = S.BOOKED
             fields.append("status")
         return fields, {"kind": CaseEvent.Kind.CONTACT, "data": data, "text": text.strip()}
 
-    return _change(request, case_id, version, "contact", apply)
+    return _change(case_id, version, "contact", apply, actor, ip)
 
 
-def move_status(request, case_id, version, new_status):
+def move_status(case_id, version, new_status, *, actor, ip=None):
     if new_status not in Case.Status.values:
         raise CaseworkError("Choose a status.", field="status")
     new_status = Case.Status(new_status)
@@ -190,11 +192,11 @@ def move_status(request, case_id, version, new_status):
         case.status = new_status
         if old == S.NEW and case.urgency != Tier.EMERGENCY:
             fields += _meet_target(case, timezone.now())
-        _announce(case, old, new_status, request.user)
+        _announce(case, old, new_status, actor)
         event = {"kind": CaseEvent.Kind.STATUS, "data": {"from": old, "to": new_status}}
         return fields, event
 
-    return _change(request, case_id, version, "status", apply)
+    return _change(case_id, version, "status", apply, actor, ip)
 
 
 def _announce(case, old, new, actor):

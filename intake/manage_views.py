@@ -126,7 +126,9 @@ def triage_targets(request):
     current = TriageTargets.current()
     form = TriageTargetsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        moved = targets.change_targets(request, form.save(commit=False))
+        moved = targets.change_targets(
+            form.save(commit=False), actor=request.user, ip=audit.client_ip(request)
+        )
         cases = "case has" if moved == 1 else "cases have"
         messages.success(request, f"Targets saved. {moved:,} waiting {cases} a new due time.")
         return redirect("triage_targets")

@@ -67,13 +67,14 @@ def recompute_open_targets(targets: TriageTargets, batch_size: int = BATCH_SIZE)
             moved += len(changed)
 
 
-def change_targets(request, targets: TriageTargets) -> int:
-    """Save edited targets, audit the change, and re-time the open cases still waiting."""
-    targets.changed_by = request.user
+def change_targets(targets: TriageTargets, *, actor, ip=None) -> int:
+    """Save edited targets as `actor` (from `ip`, on a page), audit the change, and re-time the
+    open cases still waiting."""
+    targets.changed_by = actor
     with transaction.atomic():
         if targets.pk is None:
             targets.save()
         else:
             targets.save(update_fields=[*EDITABLE, "changed_by", "changed_at"])
-        audit.changed(request, "targets", None, "targets")
+        audit.change(actor, "targets", None, "targets", ip)
     return recompute_open_targets(targets)

@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from clinic import roles
+from clinic import audit, roles
 
+from . import duty, promises, rules
 from . import emergency as emergency_path
-from . import promises, rules
 from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm, born_text
-from .models import Enquiry, IntakeResponse, StaffProfile, Tier
+from .models import Enquiry, IntakeResponse, Tier
 from .services import Contact, record_enquiry
 
 log = logging.getLogger(__name__)
@@ -221,19 +221,22 @@ def enquiry_done(request, pk):
 def duty_rota(request):
     staff = roles.clinical_staff()
     if request.method == "POST":
-        on_duty = set(request.POST.getlist("on_duty"))
-        for user in staff:
-            StaffProfile.objects.update_or_create(
-                user=user, defaults={"on_duty": str(user.pk) in on_duty}
+        try:
+            duty.set_rota(
+                request.POST.getlist("on_duty"), actor=request.user, ip=audit.client_ip(request)
             )
-        names = [u.get_full_name() or u.get_username() for u in staff if str(u.pk) in on_duty]
+        except duty.DutyRotaError as error:
+            messages.error(request, f"The rota was not saved: {error}")
+            return redirect("duty_rota")
+        on_duty = duty.on_duty_ids()
+        names = [u.get_full_name() or u.get_username() for u in staff if u.pk in on_duty]
         if names:
             messages.success(request, f"Saved. On duty now: {', '.join(names)}.")
         else:
             nobody = "Saved. Nobody is ticked, so every practitioner and clinic admin is alerted."
             messages.success(request, nobody)
         return redirect("duty_rota")
-    duty = set(
-        StaffProfile.objects.filter(on_duty=True, user__in=staff).values_list("user_id", flat=True)
+    on_duty = duty.on_duty_ids()
+    return render(
+        request, "intake/duty_rota.html", {"staff": [(u, u.pk in on_duty) for u in staff]}
     )
-    return render(request, "intake/duty_rota.html", {"staff": [(u, u.pk in duty) for u in staff]})

@@ -27,15 +27,13 @@ install: $(BIN)/.installed
 run: install
 	@$(BIN)/python -m clinic.local_postgres $(MAKE) --no-print-directory serve
 
-# Migrate, seed, then web, Celery worker and beat in the foreground; Ctrl-C stops all three.
+# Migrate, seed, then web, Celery worker and beat in the foreground, and the URL and the demo
+# logins printed last (manage.py demo_ready); Ctrl-C stops them all.
 # make run runs it with its database up; on its own it needs DATABASE_URL.
 serve: export DJANGO_SETTINGS_MODULE = clinic.settings.local
 serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --demo-followups
-	@echo
-	@echo "  The clinic is at http://127.0.0.1:$(PORT)/   (questionnaire: /intake/, staff: /accounts/login/)"
-	@echo
 	$(BIN)/honcho -f Procfile.dev start
 
 lint: install

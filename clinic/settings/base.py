@@ -255,6 +255,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs what tasks print (the console email backend under make run) as INFO, not as
+# warnings.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
@@ -273,14 +276,26 @@ CELERY_BEAT_SCHEDULE = {
 # lifts them (tests, benchmarks).
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="on")
 
+# Every record is printed once, by the root logger's handler: the "django" logger loses the
+# console handler Django gives it under DEBUG (with it, each 403 printed its traceback twice),
+# and a 4xx is one line without a traceback (clinic/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_on_one_line": {"()": "clinic.logs.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+if CELERY_BROKER_URL == "filesystem://":
+    # The on-disk broker has no host; kombu warns that it "reverts to localhost" on every
+    # connection, which means nothing for a folder.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # Patient records are anonymised this many whole years after their last activity (clinic/
 # retention.py, daily at 03:30 clinic time). 8: UK guidance for adult health records.

@@ -1,5 +1,9 @@
 """Settings for `make run` on a laptop: embedded defaults, nothing to configure."""
 
+import warnings
+
+from celery.exceptions import SecurityWarning
+
 from clinic.local_postgres import database_url as embedded_postgres_url
 
 from .base import *  # noqa: F403
@@ -27,3 +31,9 @@ FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
 # Passkeys need a secure origin; http://127.0.0.1 is one to browsers, but not to the library.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+
+# `make run` in a container runs as root, and the Celery worker then warns at length about
+# superuser privileges. The danger it names is a root worker unpickling messages; this worker
+# accepts JSON only (CELERY_ACCEPT_CONTENT). A deployment runs it as an ordinary user
+# (Dockerfile: USER clinic), where the warning is not silenced.
+warnings.filterwarnings("ignore", category=SecurityWarning)

@@ -104,6 +104,17 @@ STAFF = (
 )
 
 
+def kept_demo_password() -> tuple[str, str] | None:
+    """The demo password seed_demo last set and where it comes from, without making one."""
+    if password := os.environ.get("DEMO_PASSWORD"):
+        return password, "from DEMO_PASSWORD"
+    try:
+        password = password_file().read_text().strip()
+    except FileNotFoundError:
+        return None
+    return (password, f"kept in {password_file()}") if password else None
+
+
 def demo_password() -> tuple[str, str]:
     """The demo staff password and where it comes from: DEMO_PASSWORD, or a kept generated one."""
     if password := os.environ.get("DEMO_PASSWORD"):

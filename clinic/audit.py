@@ -13,13 +13,10 @@ number creeping in. `event` writes staff accounts' rows (sign-in, lockouts), abo
 
 import re
 
+from .client_address import client_ip
 from .models import AuditEntry
 
 WHAT = re.compile(r"[a-z0-9 _.:()-]{0,40}")
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def log(actor, action, object_type, object_id=None, what="", ip=None):

@@ -215,6 +215,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
+# Proxies of the clinic's own in front of the app (a TLS proxy: 1). 0 ignores X-Forwarded-For,
+# which anyone can send; N takes the client's address from its N-th entry from the right, for
+# the rate limits, the sign-in lockouts and the audit alike (clinic/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth asks the adapter, which asks ours
+RATELIMIT_IP_META_KEY = "clinic.client_address.rate_limit_key"
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True  # a cache outage must not turn patients away
 INTAKE_RATE = env("INTAKE_RATE", default="20/h")

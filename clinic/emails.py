@@ -1,10 +1,18 @@
-"""One email = three templates (subject, plain body, HTML body) rendered by make_message."""
+"""One email = three templates (subject, plain body, HTML body) rendered by make_message.
 
+The HTML body is a fragment placed in emails/layout-html.html, whose <style> block css_inline
+then moves into style attributes: mail programs drop <style> blocks and never see the web pages'
+stylesheet, so an email's HTML carries its styles inline and no class names.
+"""
+
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 MAX_HEADER_LINE = 998  # RFC 5322, 2.1.1
+# Nothing is fetched: an email's CSS is its layout's <style> block, nothing else.
+INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
 class OneLineHeader(str):
@@ -31,7 +39,16 @@ def make_message(name, to, ctx, headers=None):
     ctx = {"CLINIC_NAME": settings.CLINIC_NAME, "SITE_URL": settings.SITE_URL, **ctx}
     subject = render_to_string(f"emails/{name}-subject.html", ctx).strip().replace("\n", " ")
     body = render_to_string(f"emails/{name}-body-text.html", ctx)
-    html = render_to_string(f"emails/{name}-body-html.html", ctx)
+    html = INLINER.inline(
+        render_to_string(
+            "emails/layout-html.html",
+            {
+                **ctx,
+                "subject": subject,
+                "body": render_to_string(f"emails/{name}-body-html.html", ctx),
+            },
+        )
+    )
     msg = EmailMultiAlternatives(subject, body, to=[to], headers=headers or {})
     msg.attach_alternative(html, "text/html")
     return msg

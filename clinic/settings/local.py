@@ -7,7 +7,7 @@ from celery.exceptions import SecurityWarning
 from clinic.local_postgres import database_url as embedded_postgres_url
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env, env_on_off, postgres_database
+from .base import MAILERS, VAR_DIR, env, env_on_off, postgres_database
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-never-in-production")
@@ -37,3 +37,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # accepts JSON only (CELERY_ACCEPT_CONTENT). A deployment runs it as an ordinary user
 # (Dockerfile: USER clinic), where the warning is not silenced.
 warnings.filterwarnings("ignore", category=SecurityWarning)
+
+# Emails on the console (EMAIL_URL=consolemail://, the default) printed decoded, links whole
+# (clinic/console_email.py). Local only: production's check refuses any console backend by name.
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    MAILERS["default"]["BACKEND"] = "clinic.console_email.EmailBackend"

@@ -1,7 +1,10 @@
 """The case page: who the patient is, what they answered and why it was flagged, its
 timeline, and the actions practitioners take on it."""
 
+import datetime
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -9,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from clinic import audit, roles
 
-from . import casework, extensions, rules
+from . import casework, extensions, rules, targets
 from .case_forms import ACTIONS, StatusForm
-from .models import Case, Flag
+from .forms import LEG_LABELS
+from .models import Case, CaseEvent, Enquiry, Flag, Tier, TriageTargets
 
 ACTION_DONE = {
     "acknowledge": "Acknowledged.",
@@ -26,53 +30,134 @@ ACTION_DONE = {
 NOT_ASKED = "Not asked"
 
 
+def answer_label(question, answer):
+    """An answer as staff read it: words, never the stored code."""
+    if answer is None or answer == NOT_ASKED:
+        return answer
+    if answer is True or answer is False:
+        return "Yes" if answer else "No"
+    if question.kind == "leg":
+        return LEG_LABELS.get(answer, answer)
+    if question.kind == "score":
+        return f"{answer} out of 10"
+    if question.kind == "weeks":
+        return f"{answer} week{'' if answer == 1 else 's'}"
+    if question.kind == "date":
+        try:
+            return datetime.date.fromisoformat(str(answer)).strftime("%-d %b %Y")
+        except ValueError:
+            return answer
+    return answer
+
+
 def answer_sections(response):
     """The answers grouped as asked, each with the flags it raised; a fact deliberately not
-    asked (at a check-in) says so instead of "Unanswered"."""
+    asked (at a check-in) says so instead of "Unanswered". A flag that reads several answers
+    is given in full beside the first of them and referred to beside the others."""
     by_fact = {}
     for flag in response.flags.all():
         for fact in flag.facts:
             by_fact.setdefault(fact, []).append(flag)
-    return [
-        (
-            title,
-            [
-                (
-                    q,
-                    NOT_ASKED if q.id in response.not_asked else response.answers.get(q.id),
-                    by_fact.get(q.id, []),
-                )
-                for q in rules.QUESTIONS
-                if q.section == section_id
-            ],
-        )
-        for section_id, title in rules.SECTIONS
-    ]
+    shown = set()
+    sections = []
+    for section_id, title in rules.SECTIONS:
+        rows = []
+        for q in rules.QUESTIONS:
+            if q.section != section_id:
+                continue
+            answer = NOT_ASKED if q.id in response.not_asked else response.answers.get(q.id)
+            flags = []
+            for flag in by_fact.get(q.id, []):
+                flags.append((flag, flag.pk not in shown))
+                shown.add(flag.pk)
+            rows.append((q, answer_label(q, answer), flags))
+        sections.append((title, rows))
+    return sections
 
 
 def blank_form(name, case):
     initial = {"version": case.version, "assignee": case.assigned_to_id or ""}
-    if ACTIONS[name] is StatusForm:
-        return StatusForm(initial=initial, case=case)
-    return ACTIONS[name](initial=initial)
+    if name == "override":
+        initial["tier"] = case.urgency  # the list starts where the case is, never at Emergency
+    kwargs = {"case": case} if ACTIONS[name] is StatusForm else {}
+    return ACTIONS[name](initial=initial, auto_id=f"id_{name}_%s", **kwargs)
+
+
+def patient_told(case, response):
+    """What the patient was told when they sent this questionnaire, as the confirmation page
+    put it: A&E now, or when the clinic would contact them (the case's own due time when the
+    questionnaire set the case's urgency; otherwise the target counted from its sending)."""
+    if response is None:
+        return None
+    tier = Tier(response.urgency)
+    if tier == Tier.EMERGENCY:
+        return {"tier": tier, "emergency": True}
+    if tier == case.computed_urgency and case.target_due_at is not None:
+        due = case.target_due_at
+    else:
+        due = targets.due_at(tier, response.submitted_at, TriageTargets.current())
+    return {"tier": tier, "emergency": False, "due": due}
+
+
+def people_named(events):
+    """Full names for the usernames timeline events carry (assignee, alerted): one query."""
+    usernames = {
+        event.data.get("to")
+        for event in events
+        if event.kind in (CaseEvent.Kind.ASSIGNED, CaseEvent.Kind.ALERT) and event.data.get("to")
+    }
+    if not usernames:
+        return {}
+    users = get_user_model().objects.filter(username__in=usernames)
+    return {u.get_username(): u.get_full_name() or u.get_username() for u in users}
 
 
 def case_context(case, forms=None):
-    responses = case.responses.newest_first().prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
+    responses = list(
+        case.responses.newest_first().prefetch_related(
+            Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
+        )
     )
     events = list(case.events.select_related("actor").order_by("-at", "-id"))
+    names = people_named(events)
     for event in events:
         event.template = extensions.EVENT_TEMPLATES.get(event.kind)
+        if event.kind in (CaseEvent.Kind.ASSIGNED, CaseEvent.Kind.ALERT):
+            event.person = names.get(event.data.get("to"), event.data.get("to"))
     forms = forms or {}
     action_forms = {name: forms.get(name) or blank_form(name, case) for name in ACTIONS}
+    latest = responses[0] if responses else None
+    unanswered = []
+    if latest is not None and case.screen_incomplete:
+        unanswered = [
+            q.text
+            for q in rules.QUESTIONS
+            if q.id in rules.SCREEN_FACTS
+            and q.id not in latest.not_asked
+            and latest.answers.get(q.id) is None
+        ]
+    other_cases = (
+        Case.objects.filter(patient_id=case.patient_id)
+        .exclude(pk=case.pk)
+        .only("pk", "status", "urgency", "opened_at")
+        .order_by("-opened_at")
+    )
     return {
         "case": case,
         "responses": [(r, answer_sections(r)) for r in responses],
+        "latest": latest,
+        "open_flags": list(latest.flags.all()) if latest else [],
+        "unanswered": unanswered,
+        "told": patient_told(case, latest),
+        "other_cases": list(other_cases),
         "events": events,
         "extra_panels": extensions.CASE_PANELS,
         "forms": action_forms,
         "moves": casework.allowed_moves(case.status),
+        "contact_outcomes": casework.CONTACT_OUTCOMES,
+        "tier_labels": {tier.key: tier.label for tier in Tier},
+        "status_labels": dict(Case.Status.choices),
+        "source_labels": dict(Enquiry.Source.choices),
     }
 
 
@@ -106,7 +191,7 @@ def case_action(request, pk, action):
     if form_class is None:
         return render(request, "errors/404.html", status=404)
     kwargs = {"case": case} if form_class is StatusForm else {}
-    form = form_class(request.POST, **kwargs)
+    form = form_class(request.POST, auto_id=f"id_{action}_%s", **kwargs)
     if not form.is_valid():
         context = case_context(case, {action: form})
         return render(request, "intake/case_detail.html", context, status=400)

@@ -1,7 +1,10 @@
 """The case page: answers with their flags, the timeline, and every action on a case."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic import roles
 from clinic.models import AuditEntry
@@ -34,13 +37,16 @@ def test_each_flag_is_shown_beside_the_answer_that_raised_it(practitioner_client
     page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
     leg_row = page[page.index("down into") :]
     leg_row = leg_row[: leg_row.index("</tr>")]
-    assert "radicular" in leg_row
+    leg_reason = rules.RULES_BY_ID["radicular"].reason
+    assert leg_reason in leg_row
     assert "NICE NG59" in leg_row
+    assert ">Yes, one leg<" in leg_row  # the answer's words, not "one"
     night_text = rules.QUESTIONS_BY_ID["night_pain"].text
     night_row = page[page.index(night_text) :]
     night_row = night_row[: night_row.index("</tr>")]
-    assert ">night_pain<" in night_row
-    assert "radicular" not in night_row  # each flag beside its own answer only
+    assert rules.RULES_BY_ID["night_pain"].reason in night_row
+    assert leg_reason not in night_row  # each flag beside its own answer only
+    assert ">night_pain<" not in page and ">radicular<" not in page  # labels, never codes
 
 
 def test_viewing_a_case_is_audited_without_clinical_content(practitioner_client, practitioner):
@@ -155,3 +161,114 @@ def test_the_case_page_runs_a_bounded_number_of_queries(
         act(practitioner_client, case, "note", text=f"note {i}")
     with django_assert_max_num_queries(14):
         assert practitioner_client.get(reverse("case_detail", args=[case.pk])).status_code == 200
+
+
+def summary_of(page):
+    start = page.index('id="summary-title"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_page_leads_with_a_summary_of_urgency_flags_and_what_the_patient_was_told(
+    practitioner_client,
+):
+    case = new_case(leg_symptoms="one", bladder_change=None)
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    summary = summary_of(page)
+    assert page.index('id="summary-title"') < page.index("Latest questionnaire")
+    assert "(as the rules computed it)" in summary
+    for flag in case.responses.get().flags.all():
+        assert flag.reason in summary  # every open flag with its reason
+    assert "Screen incomplete" in summary
+    assert rules.QUESTIONS_BY_ID["bladder_change"].text in summary  # which question is open
+    case.refresh_from_db()
+    due = timezone.localtime(case.target_due_at)
+    assert f"We will contact you by {due:%A} {due.day} {due:%b, %H:%M}" in summary
+
+
+def test_the_summary_says_an_emergency_patient_was_sent_to_a_and_e(practitioner_client):
+    case = new_case(bladder_change=True)
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "Go to A&amp;E now or call 999" in summary_of(page)
+
+
+def test_the_summary_links_the_patients_other_cases(practitioner_client):
+    earlier = new_case()
+    Case.objects.filter(pk=earlier.pk).update(status=Case.Status.RECOVERED)
+    later = record_enquiry(
+        contact=Contact("Sam", "Sample", "sam.sample@example.test", "07700 900456"),
+        source="phone",
+        answers=answers(leg_symptoms="both"),
+        logged_by=staff(roles.RECEPTION),
+    ).case
+    assert later.pk != earlier.pk and later.patient_id == earlier.patient_id
+    page = practitioner_client.get(reverse("case_detail", args=[later.pk])).content.decode()
+    assert f'<a href="/cases/{earlier.pk}/">Case {earlier.pk}</a>' in summary_of(page)
+    assert "Recovered" in summary_of(page)
+
+
+def test_an_override_shows_both_urgencies_and_who_changed_it_by_name(practitioner_client):
+    case = new_case(leg_symptoms="one")
+    act(practitioner_client, case, "override", tier=Tier.URGENT, reason="Worse on the phone")
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    summary = summary_of(page)
+    assert "the rules computed" in summary and ">Soon<" in summary and ">Urgent<" in summary
+    assert "Worse on the phone" in summary
+
+
+def test_older_questionnaires_are_folded_and_the_latest_open(practitioner_client):
+    case = new_case()
+    record_enquiry(
+        contact=Contact("Sam", "Sample", "sam.sample@example.test", "07700 900456"),
+        source="phone",
+        answers=answers(leg_symptoms="one"),
+        logged_by=staff(roles.RECEPTION),
+    )
+    assert case.responses.count() == 2
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert page.count('<details class="card mb-3 earlier-questionnaire">') == 1
+    assert page.count("Latest questionnaire") == 1
+
+
+def test_the_override_starts_at_the_current_urgency(practitioner_client):
+    case = new_case(leg_symptoms="one")
+    response = practitioner_client.get(reverse("case_detail", args=[case.pk]))
+    assert response.context["forms"]["override"]["tier"].value() == Tier.SOON
+    assert '<option value="2" selected>Soon</option>' in response.content.decode()
+
+
+def test_the_timeline_and_header_read_labels_and_full_names(practitioner_client):
+    other = staff(roles.PRACTITIONER, username="pat", first_name="Pat", last_name="Doyle")
+    case = new_case()
+    act(practitioner_client, case, "assign", assignee=other.pk)
+    act(practitioner_client, case, "contact", outcome="no_answer")
+    for status in ("triaged", "booked", "in_treatment", "recovered"):
+        act(practitioner_client, case, "status", status=status)
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    timeline = page[page.index('id="timeline-title"') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    assert "Contact attempt</strong>: called, no answer" in timeline
+    assert "Status changed</strong>: In treatment → Recovered" in timeline
+    assert "Assigned</strong> to Pat Doyle" in timeline
+    assert "Enquiry</strong>: Web form" in timeline
+    for code in ("no_answer", "noanswer", "in_treatment →", "→ recovered", " to pat<"):
+        assert code not in timeline
+    assert "assigned to Pat Doyle" in page
+
+
+def test_phone_is_a_tap_to_call_link_and_the_birth_date_shown_once(practitioner_client):
+    case = new_case()
+    Case.objects.get(pk=case.pk).patient.__class__.objects.filter(pk=case.patient_id).update(
+        date_of_birth="1991-07-02"
+    )
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert '<a href="tel:07700900456">07700 900456</a>' in page
+    assert "1991-07-02" not in page
+    assert "Born 2 Jul 1991" in page
+
+
+def test_every_element_id_on_the_page_is_unique(practitioner_client):
+    case = new_case(bladder_change=True)
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert ids and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="id_note_text"' in page  # the "Note" label is the note's own box

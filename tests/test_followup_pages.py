@@ -347,11 +347,11 @@ def test_the_timeline_shows_follow_ups_and_check_ins_readably(practitioner_clien
     )  # fmt: skip
     practitioner_client.post(action(case.followups.get(step=1).pk, "cancel"))
     page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
-    timeline = page[page.index('<h2 class="h6">Timeline') :]
+    timeline = page[page.index('id="timeline-title"') :]
     assert "scheduled: steps 1, 2, 3, 4, 5" in timeline
     assert "step 1 cancelled (by staff)" in timeline
     assert "pain now 3/10 · pain came back: yes · wants an assessment: yes" in timeline
-    assert f'<a href="/cases/{new_case.pk}/">case {new_case.pk}</a> (routine)' in timeline
+    assert f'<a href="/cases/{new_case.pk}/">case {new_case.pk}</a> (Routine)' in timeline
 
 
 def test_an_id_too_large_for_the_database_is_not_found(practitioner_client):

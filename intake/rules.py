@@ -191,6 +191,13 @@ QUESTIONS = (
 QUESTIONS_BY_ID = {q.id: q for q in QUESTIONS}
 
 
+def all_no(**answers: object) -> dict[str, object]:
+    """Every red-flag fact answered "no" (a leg fact "none"), then `answers` over it (None
+    leaves a fact unanswered): a complete, clear screen until told otherwise. The demo data and
+    the tests start from it; dates are date objects or ISO strings, as the caller stores them."""
+    return {q.id: False if q.kind == "yesno" else "none" for q in QUESTIONS if q.red_flag} | answers
+
+
 # --- The rules -----------------------------------------------------------------------------
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import outbox
+from clinic.demo.followups import create_due
 from clinic.models import OutgoingEmail
-from followup.demo import create_due
 from followup.models import FollowUp
 from intake.models import Case, IntakeResponse, Patient
 

@@ -13,10 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from clinic import outbox
+from clinic.demo.followups import create_due
 from clinic.models import OutgoingEmail
 from clinic.settings.base import env_on_off
 from followup import plan
-from followup.demo import create_due
 from followup.models import FollowUp
 from intake.models import CaseEvent
 

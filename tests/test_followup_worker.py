@@ -4,9 +4,9 @@ import pytest
 from kombu.exceptions import OperationalError
 
 from clinic.celery import app
+from clinic.demo.followups import create_due
 from clinic.models import OutgoingEmail
 from clinic.tasks import send_outbox
-from followup.demo import create_due
 from followup.models import FollowUp
 
 from .realservices import broker, celery_worker

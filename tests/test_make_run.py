@@ -8,13 +8,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils.log import configure_logging
 
-from clinic.management.commands import demo_ready, seed_demo
+from clinic.demo.staff import seed_staff
+from clinic.management.commands import demo_ready
 
 
 @pytest.fixture
 def demo_staff(transactional_db, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "correct-horse-battery")
-    seed_demo.Command(stdout=io.StringIO()).seed_staff()
+    seed_staff(io.StringIO().write, io.StringIO().write)
 
 
 def test_the_url_and_the_demo_logins_are_printed_once_the_web_server_answers(
@@ -37,7 +38,7 @@ def test_the_password_file_is_named_where_seed_demo_kept_the_password(
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     settings.VAR_DIR = tmp_path
     settings.SITE_URL = live_server.url
-    seed_demo.Command(stdout=io.StringIO()).seed_staff()
+    seed_staff(io.StringIO().write, io.StringIO().write)
     kept = (tmp_path / "demo-password").read_text().strip()
     out = io.StringIO()
     demo_ready.Command(stdout=out).announce()

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from clinic import outbox, roles
 from clinic.context_processors import FailedAlerts
+from clinic.demo.followups import create_due
 from clinic.models import AuditEntry, OutgoingEmail
-from followup.demo import create_due
 from intake.models import TriageTargets
 
 from .factories import alert_emails, answers, staff

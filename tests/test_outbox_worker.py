@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import outbox
+from clinic.demo.followups import create_due
 from clinic.models import OutgoingEmail
 from clinic.tasks import send_outbox
-from followup.demo import create_due
 
 from .factories import alert_emails, form_data, roles, staff
 from .followups import followup_emails

@@ -11,11 +11,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from clinic import roles
-from clinic.management.commands.seed_demo import DEMO_EMAILS
+from clinic.demo.patients import DEMO_EMAILS
+from clinic.models import OutgoingEmail
+from followup.models import FollowUp
 from intake import rules
-from intake.models import Case, Enquiry, IntakeResponse, Patient, Tier
+from intake.models import Case, CaseEvent, Enquiry, Flag, IntakeResponse, Patient, Tier
 
 from .factories import alert_emails
 
@@ -242,17 +245,64 @@ def test_a_bad_case_count_is_one_line_and_status_2_from_the_shell():
     assert result.stderr == "--cases must be a whole number of 1 or more, not '0'\n"
 
 
-def test_it_refuses_the_production_settings(monkeypatch):
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "clinic.settings.production")
+def test_it_refuses_where_the_settings_allow_no_demo_data(settings):
+    settings.DEMO_DATA_ALLOWED = False
     with pytest.raises(CommandError, match="No default accounts in production"):
         seed()
     assert not get_user_model().objects.exists()
 
 
-def test_force_runs_it_under_the_production_settings(monkeypatch):
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "clinic.settings.production")
+def test_force_runs_it_where_the_settings_allow_no_demo_data(settings):
+    settings.DEMO_DATA_ALLOWED = False
     seed("--force")
     assert get_user_model().objects.count() == 3
+
+
+def test_the_production_settings_allow_no_demo_data_and_the_others_do():
+    def allowed(module):
+        env = {
+            **os.environ,
+            "DJANGO_SECRET_KEY": "a-key-for-reading-the-settings-only-0123456789",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+            "EMAIL_URL": "smtp://127.0.0.1:2525",
+        }
+        code = f"import {module} as s; print(s.DEMO_DATA_ALLOWED)"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert allowed("clinic.settings.production") == "False"
+    assert allowed("clinic.settings.test") == "True"
+    assert allowed("clinic.settings.local") == "True"
+
+
+def planner_rows(*models):
+    """What the planner believes each model's table holds (pg_class.reltuples; -1: never
+    analysed), as the last ANALYZE left it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [[model._meta.db_table for model in models]],
+        )
+        found = dict(cursor.fetchall())
+    return {model.__name__: found[model._meta.db_table] for model in models}
+
+
+def test_a_bulk_load_of_cases_leaves_the_tables_analysed():
+    _, err = seed("--cases", "400")
+    # The rows are this test's own, uncommitted: only seed_demo's ANALYZE can have counted them.
+    rows = planner_rows(Patient, Case, Enquiry, IntakeResponse)
+    assert all(count >= 400 for count in rows.values()), rows
+    assert planner_rows(Flag)["Flag"] > 0
+    assert "analysed 5 tables" in err
+
+
+def test_a_bulk_load_of_follow_ups_leaves_the_tables_analysed():
+    seed("--followups-due", "300")
+    rows = planner_rows(Case, FollowUp, OutgoingEmail, CaseEvent)
+    assert all(count >= 300 for count in rows.values()), rows
 
 
 def test_generated_cases_are_searchable_and_carry_their_targets():

@@ -9,6 +9,10 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
+# Whether `seed_demo` may write demo logins and patients (known passwords, invented people):
+# never in a clinic's database. local and test say yes; production keeps no (seed_demo --force
+# is for a throwaway deployment, such as make bench's).
+DEMO_DATA_ALLOWED = False
 
 env = environ.Env()
 

@@ -10,6 +10,8 @@ from .base import *  # noqa: F403
 from .base import MAILERS, VAR_DIR, env, env_on_off, postgres_database
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# seed_demo may write its demo logins and patients here.
+DEMO_DATA_ALLOWED = True
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-never-in-production")
 VAR_DIR.mkdir(exist_ok=True)
 # make run's embedded PostgreSQL (data and socket in var/postgres), unless DATABASE_URL is set.

@@ -25,3 +25,5 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="off")
 # Tests that are about the second factor turn it on for their roles.
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+# seed_demo may write its demo logins and patients here.
+DEMO_DATA_ALLOWED = True

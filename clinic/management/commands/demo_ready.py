@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from clinic import outbox
-from clinic.management.commands.seed_demo import STAFF, kept_demo_password
+from clinic.demo.staff import STAFF, kept_demo_password
 from clinic.models import OutgoingEmail
 
 WEB_WAIT_SECONDS = 120

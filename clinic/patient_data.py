@@ -20,6 +20,7 @@ from intake.models import (
     Case,
     CaseEvent,
     Enquiry,
+    Escalation,
     Flag,
     IntakeResponse,
     Patient,
@@ -78,6 +79,7 @@ TABLES = (
     ),
     Table(Flag, "flags", "Red flags raised", ("response__case__patient",)),
     Table(CaseEvent, "timeline", "Timeline", ("case__patient",), erase={"text": ""}),
+    Table(Escalation, "escalations", "Escalations of missed targets", ("case__patient",)),
     Table(
         OutgoingEmail,
         "emails",

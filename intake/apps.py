@@ -12,8 +12,9 @@ class IntakeConfig(AppConfig):
 
         from clinic.roles import ensure_roles
 
-        from . import alerts
+        from . import alerts, escalation
 
         # After auth's own post_migrate handler has made the permissions.
         post_migrate.connect(ensure_roles, sender=self)
         alerts.register()
+        escalation.register()

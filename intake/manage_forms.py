@@ -4,7 +4,7 @@ from django import forms
 
 from clinic.text import LineField
 
-from .models import ClosedDay, OpeningHours, TriageTargets
+from .models import ClosedDay, EscalationContact, OpeningHours, TriageTargets
 from .targets import EDITABLE
 
 MAX_WORKING_DAYS = 60
@@ -129,3 +129,25 @@ class ClosedDayForm(forms.ModelForm):
     class Meta:
         model = ClosedDay
         fields = ["day", "reason"]
+
+
+class EscalationContactForm(forms.ModelForm):
+    name = LineField(
+        label="Name or role",
+        max_length=100,
+        help_text="Who this is, as staff will recognise it: “Clinical lead”, “Practice manager”.",
+    )
+    email = forms.EmailField(
+        label="Email address",
+        help_text="Escalation emails go here as well as to every practitioner and clinic admin.",
+    )
+
+    class Meta:
+        model = EscalationContact
+        fields = ["name", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if EscalationContact.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("This address is already an escalation contact.")
+        return email

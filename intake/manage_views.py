@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,8 +20,13 @@ from clinic.spreadsheets import spreadsheet_cell
 from . import calendar as clinic_calendar
 from . import overview as figures
 from . import targets
-from .manage_forms import ClosedDayForm, OpeningHoursForm, TriageTargetsForm
-from .models import Case, ClosedDay, Tier, TriageTargets
+from .manage_forms import (
+    ClosedDayForm,
+    EscalationContactForm,
+    OpeningHoursForm,
+    TriageTargetsForm,
+)
+from .models import Case, ClosedDay, EscalationContact, Tier, TriageTargets
 
 # The tier colours of static/css/clinic.css, so a tier looks the same in a chart as in a badge.
 TIER_COLOURS = {
@@ -223,3 +229,44 @@ def clinic_hours(request):
         "targets": TriageTargets.current(),
     }
     return render(request, "intake/clinic_hours.html", context, status=400 if action else 200)
+
+
+@never_cache
+@roles.require(roles.MANAGE_CLINIC)
+@require_http_methods(["GET", "POST"])
+def escalation_contacts(request):
+    """Who else is emailed when an emergency is not acknowledged by its target."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = EscalationContactForm(request.POST if action == "add" else None)
+    if action == "add" and form.is_valid():
+        with transaction.atomic():
+            contact = form.save(commit=False)
+            contact.added_by = request.user
+            contact.save()
+            audit.changed(request, "escalation_contact", contact.pk, "added")
+        messages.success(request, f"{contact.name} will be emailed when an emergency escalates.")
+        return redirect("escalation_contacts")
+    if action == "remove":
+        contact_id = request.POST.get("contact_id", "")
+        with transaction.atomic():
+            contact = (
+                EscalationContact.objects.filter(pk=contact_id).first()
+                if contact_id.isdigit()
+                else None
+            )
+            if contact is not None:
+                audit.changed(request, "escalation_contact", contact.pk, "removed")
+                contact.delete()
+        if contact is not None:
+            messages.success(request, f"{contact.name} will no longer be emailed.")
+            return redirect("escalation_contacts")
+        messages.warning(request, "That contact had already been removed.")
+        return redirect("escalation_contacts")
+    context = {
+        "form": form,
+        "contacts": EscalationContact.objects.select_related("added_by"),
+        "targets": TriageTargets.current(),
+        "repeat_minutes": settings.ESCALATION_REPEAT_MINUTES,
+    }
+    status = 400 if action else 200
+    return render(request, "intake/escalation_contacts.html", context, status=status)

@@ -342,6 +342,7 @@ class CaseEvent(models.Model):
         CHECKIN = "checkin", "Check-in"
         MATCH = "match", "Possible match"
         MERGE = "merge", "Patient records merged"
+        ESCALATED = "escalated", "Escalated"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=15, choices=Kind.choices)
@@ -426,3 +427,61 @@ class ClosedDay(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.reason}".strip()
+
+
+class Escalation(models.Model):
+    """One round of escalation emails about a case that missed its target (intake/escalation.py).
+
+    An emergency not acknowledged by its target is escalated, then again every
+    ESCALATION_REPEAT_MINUTES until someone acknowledges it: rounds 1, 2, 3... of the target it
+    missed. An urgent case not contacted by its due time is escalated once (round 1). The unique
+    constraint is what makes two passes at once harmless: the second to write a round fails.
+    """
+
+    class Kind(models.TextChoices):
+        NOT_ACKNOWLEDGED = "not_acknowledged", "Emergency not acknowledged"
+        NOT_CONTACTED = "not_contacted", "Urgent case not contacted"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The target it escalates (the case's due time then) and which round of it this is.
+    target_due_at = models.DateTimeField()
+    number = models.PositiveSmallIntegerField()
+    # Since when the case has been waiting (the target's clock started), and when this round went.
+    waiting_since = models.DateTimeField()
+    at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "target_due_at", "number"], name="escalation_once"
+            )
+        ]
+        indexes = [models.Index(fields=["case", "kind", "-at"], name="escalation_case_latest")]
+
+    def __str__(self):
+        return f"Escalation {self.number} of case {self.case_id} ({self.kind})"
+
+    @property
+    def waited(self):
+        """How long the case had waited when this round went."""
+        return self.at - self.waiting_since
+
+
+class EscalationContact(models.Model):
+    """Someone outside the rota that clinic admins want told when an emergency is not
+    acknowledged: the clinical lead's phone-to-email gateway, a manager, a partner practice."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField(unique=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name

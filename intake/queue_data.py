@@ -5,10 +5,11 @@ Both halves are plain values (no model instances), with each case's current flag
 its latest response) aggregated by PostgreSQL in the same query.
 """
 
+import datetime
 import functools
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, JSONField, OuterRef, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import JSONObject
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.timesince import timesince
 
 from . import rules
 from .case_forms import AcknowledgeForm
-from .models import Case, Enquiry, Flag, IntakeResponse, Tier
+from .models import Case, Enquiry, Escalation, Flag, IntakeResponse, Tier
 
 QUEUE_ORDER = ("queue_rank", "opened_at", "id")
 # What a row shows (and the cursor needs).
@@ -60,6 +61,17 @@ def current_flags():
     return Subquery(flags)
 
 
+@functools.cache
+def latest_escalation():
+    """A pinned emergency's latest escalation round: {"number": …, "at": …}, or None."""
+    rounds = Escalation.objects.filter(
+        case=OuterRef("pk"),
+        kind=Escalation.Kind.NOT_ACKNOWLEDGED,
+        target_due_at=OuterRef("target_due_at"),
+    ).order_by("-number")
+    return Subquery(rounds.values(json=JSONObject(number=F("number"), at=F("at")))[:1])
+
+
 def awaiting_acknowledgement():
     # Whatever the filters say: nobody filters an emergency out of sight.
     return Case.objects.filter(queue_rank=0, status__in=Case.OPEN_STATUSES)
@@ -79,7 +91,11 @@ def page_of_cases(filters, after, pinned_ids=None):
 
 
 def shown(cases, *, pinned, limit):
-    return cases.values(*ROW_FIELDS, flags=current_flags(), pinned=Value(pinned))[:limit]
+    # Only the banner's rows say how often they were escalated (the page's rows: NULL).
+    escalated = latest_escalation() if pinned else Value(None, output_field=JSONField())
+    return cases.values(
+        *ROW_FIELDS, flags=current_flags(), pinned=Value(pinned), escalated=escalated
+    )[:limit]
 
 
 def fetch_queue(filters, after, page_size, pinned_limit):
@@ -149,9 +165,19 @@ def queue_row(case, now, today, labels, *, pinned):
         if due and met is None
         else "",
         "breached": bool(due and met is None and due < now),
+        "escalated": escalated_text(case.get("escalated")),
         "assigned": assignee_name(case),
         "status": labels["status"].get(case["status"], case["status"]),
     }
+
+
+def escalated_text(escalated):
+    """'escalated at 14:05 (round 3)' for a pinned emergency escalated so far."""
+    if not escalated:
+        return ""
+    at = timezone.localtime(datetime.datetime.fromisoformat(escalated["at"]))
+    number = escalated["number"]
+    return f"escalated at {at:%H:%M}" + (f" (round {number})" if number > 1 else "")
 
 
 def queue_rows(cases, now, *, pinned):

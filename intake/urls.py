@@ -25,5 +25,6 @@ urlpatterns = [
     path("staff/duty/", views.duty_rota, name="duty_rota"),
     path("staff/targets/", manage_views.triage_targets, name="triage_targets"),
     path("staff/hours/", manage_views.clinic_hours, name="clinic_hours"),
+    path("staff/escalation/", manage_views.escalation_contacts, name="escalation_contacts"),
     path("overview/", manage_views.overview, name="overview"),
 ]

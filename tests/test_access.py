@@ -87,6 +87,7 @@ ACCESS = [
     ("duty_rota",         None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("triage_targets",    None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("clinic_hours",      None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("escalation_contacts", None,            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("overview",          None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit",        "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("case_audit_export", "case",            "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),

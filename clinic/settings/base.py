@@ -337,6 +337,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# An emergency not acknowledged by its target is escalated to every practitioner, clinic admin
+# and escalation contact, then again every this many minutes until someone acknowledges it
+# (intake/escalation.py; beat looks every minute).
+ESCALATION_REPEAT_MINUTES = env.int("ESCALATION_REPEAT_MINUTES", default=10)
+if not 1 <= ESCALATION_REPEAT_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("ESCALATION_REPEAT_MINUTES must be whole minutes, 1 to 1440")
+CELERY_BEAT_SCHEDULE["escalate"] = {
+    "task": "intake.tasks.escalate",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
 # No follow-up email between the plan's quiet hours (default 20:00-08:00 clinic time); "off"
 # lifts them (tests, benchmarks).
 FOLLOWUP_QUIET_HOURS = env_on_off("FOLLOWUP_QUIET_HOURS", default="on")

@@ -13,7 +13,6 @@ def clinic(request):
     return {
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,
-        "staff_role": role,
         "staff_role_label": ROLE_LABELS.get(role, ""),
     }
 

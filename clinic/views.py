@@ -48,6 +48,12 @@ def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+def link_expired(request):
+    """A patient's signed link (confirmation, check-in, unsubscribe) that is expired or not ours:
+    one page for all of them, with the safety net."""
+    return render(request, "errors/link_expired.html", status=404)
+
+
 def too_many_requests(request, exception=None):
     return render(request, "errors/429.html", status=429)
 

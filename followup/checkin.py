@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake import rules
-from intake.models import Case, CaseEvent, Enquiry, Tier
+from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Tier
 from intake.services import Contact, record_enquiry
 
 from . import plan
@@ -38,7 +38,7 @@ def kept_consent(case: Case) -> tuple[bool, str]:
     """The follow-up consent as it stands for this case (an opt-out since then withdraws it)."""
     if not plan.consented(case):
         return False, ""
-    latest = case.responses.order_by("-submitted_at", "-pk").first()
+    latest = IntakeResponse.objects.latest_for(case)
     return True, latest.consent_wording
 
 
@@ -48,7 +48,7 @@ def date_of_birth_on_record(case: Case, on: datetime.date) -> datetime.date | No
     the age rules then count as unanswered, never as "no"."""
     dob = case.patient.date_of_birth
     if dob is None:
-        latest = case.responses.order_by("-submitted_at", "-pk").first()
+        latest = IntakeResponse.objects.latest_for(case)
         given = latest.answers.get("date_of_birth") if latest else None
         try:
             dob = datetime.date.fromisoformat(given) if isinstance(given, str) else None

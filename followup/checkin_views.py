@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from clinic.views import link_expired
 from intake import promises, rules
 from intake.models import Tier
 from intake.views import body_too_large, over_rate_limit
@@ -25,7 +26,7 @@ DONE_MAX_AGE = 24 * 60 * 60
 def checkin(request, token):
     followup = links.followup_from_checkin(token)
     if followup is None:
-        return render(request, "followup/link_expired.html", status=404)
+        return link_expired(request)
     if request.method != "POST":
         # A link already used says so (and when) rather than showing a blank form as if
         # nothing had been sent; the form is one click further, for a back that got worse.
@@ -71,7 +72,7 @@ def checkin_done(request, token):
         checkin_id = None
     recorded = CheckIn.objects.filter(pk=checkin_id).first() if type(checkin_id) is int else None
     if recorded is None:
-        return render(request, "intake/link_expired.html", status=404)
+        return link_expired(request)
     if request.method == "POST":
         if recorded.recurred:
             request_assessment(recorded)

@@ -8,7 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from .models import FollowUp
 
@@ -46,13 +46,8 @@ def followup_from_unsubscribe(token: str) -> FollowUp | None:
     return _load(token, UNSUBSCRIBE_SALT)
 
 
-def checkin_url(followup_id: int) -> str | None:
-    """None until the check-in page exists (its URL name is `followup_checkin`)."""
-    try:
-        path = reverse("followup_checkin", args=[checkin_token(followup_id)])
-    except NoReverseMatch:
-        return None
-    return settings.SITE_URL + path
+def checkin_url(followup_id: int) -> str:
+    return settings.SITE_URL + reverse("followup_checkin", args=[checkin_token(followup_id)])
 
 
 def unsubscribe_url(followup_id: int) -> str:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clinic import audit, outbox
 from clinic.models import OutgoingEmail
-from intake.models import Case, CaseEvent
+from intake.models import Case, CaseEvent, IntakeResponse
 
 from . import emails
 from .models import FollowUp, FollowUpPlan, OptOut
@@ -70,7 +70,7 @@ def consented(case: Case) -> bool:
     (`resume`), or until a later consent that staff recorded with the patient: a consent on
     the anonymous questionnaire never undoes it, since anyone can type a patient's details there.
     """
-    latest = case.responses.order_by("-submitted_at", "-pk").first()
+    latest = IntakeResponse.objects.latest_for(case)
     if latest is None or not latest.consent_followup:
         return False
     opted_out = opt_out_of(case.patient_id, case.patient.email)

@@ -5,6 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from clinic.views import link_expired
+
 from . import links, plan
 from .models import OptOut
 
@@ -17,7 +19,7 @@ from .models import OptOut
 def unsubscribe(request, token):
     followup = links.followup_from_unsubscribe(token)
     if followup is None:
-        return render(request, "followup/link_expired.html", status=404)
+        return link_expired(request)
     patient_id = followup.case.patient_id
     if request.method == "POST":
         if request.POST.get("resume") == "yes":

@@ -39,7 +39,9 @@ def question_field(question, required=True):
         case "score":
             return forms.IntegerField(min_value=0, max_value=10, **common)
         case "weeks":
-            return forms.IntegerField(min_value=0, max_value=5200, **common)
+            return forms.IntegerField(
+                min_value=0, max_value=rules.MAX_PAIN_DURATION_WEEKS, **common
+            )
     raise ValueError(f"unknown question kind {question.kind!r}")
 
 

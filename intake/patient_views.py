@@ -33,7 +33,7 @@ def patient_context(patient):
             IntakeResponse.objects.filter(case__patient=patient)
             .select_related("entered_by")
             .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("tier", "id")))
-            .order_by("-submitted_at", "-pk")
+            .newest_first()
         ),
         "pending_matches": list(
             PossibleMatch.objects.filter(candidate=patient, status=PossibleMatch.Status.PENDING)

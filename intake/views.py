@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from clinic import audit, roles
+from clinic.views import link_expired
 
 from . import duty, promises, rules
 from . import emergency as emergency_path
@@ -146,7 +147,7 @@ def intake_done(request, token):
     try:
         response_id = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
     except signing.BadSignature:
-        return render(request, "intake/link_expired.html", status=404)
+        return link_expired(request)
     response = get_object_or_404(IntakeResponse.objects.select_related("case"), pk=response_id)
     context = {
         "tier": response.tier.key,
@@ -202,7 +203,7 @@ def enquiry_done(request, pk):
     enquiry = get_object_or_404(
         Enquiry.objects.select_related("case", "patient"), pk=pk, logged_by=request.user
     )
-    response = enquiry.responses.order_by("-submitted_at", "-pk").first()
+    response = enquiry.responses.newest_first().first()
     context = {"enquiry": enquiry, "tier": None}
     if response is not None:
         tier = enquiry.case.tier

@@ -14,15 +14,9 @@ from intake.models import StaffProfile
 PASSWORD = "correct-horse-battery-staple"
 
 # Every red-flag fact answered "no", a 35-year-old, pain for 2 weeks: routine, screen complete.
-ROUTINE_ANSWERS = {
-    "date_of_birth": datetime.date(1990, 6, 15),
-    "first_episode": False,
-    "pain_score": 5,
-    "pain_duration_weeks": 2,
-    "leg_symptoms": "none",
-    "leg_weakness": "none",
-    **{q.id: False for q in rules.QUESTIONS if q.kind == "yesno" and q.id != "first_episode"},
-}
+ROUTINE_ANSWERS = rules.all_no(
+    date_of_birth=datetime.date(1990, 6, 15), pain_score=5, pain_duration_weeks=2
+)
 
 
 def answers(**changes):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from intake.rules import QUESTIONS, RULES_BY_ID, RULESET_VERSION
+from intake.rules import QUESTIONS, RULES_BY_ID, RULESET_VERSION, all_no
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_IDS = [q.id for q in QUESTIONS]
@@ -72,15 +72,7 @@ def test_an_array_in_gives_an_array_out_in_the_same_order():
 
 
 def test_the_output_says_whether_the_screen_is_incomplete_and_which_rules_judged_it():
-    everything = {
-        "date_of_birth": "1990-06-15",
-        "first_episode": False,
-        "pain_score": 3,
-        "pain_duration_weeks": 2,
-        "leg_symptoms": "none",
-        "leg_weakness": "none",
-        **{q.id: False for q in QUESTIONS if q.kind == "yesno" and q.id != "first_episode"},
-    }
+    everything = all_no(date_of_birth="1990-06-15", pain_score=3, pain_duration_weeks=2)
     one_missing = {k: v for k, v in everything.items() if k != "saddle_numbness"}
     complete, incomplete = assess_json([everything, one_missing])
     assert (complete["screen_incomplete"], incomplete["screen_incomplete"]) == (False, True)

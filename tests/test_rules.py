@@ -16,6 +16,7 @@ from intake.rules import (
     AnswerError,
     Assessment,
     age_on,
+    all_no,
     assess,
     clean_answers,
 )
@@ -119,6 +120,14 @@ def test_each_rule_has_the_tier_of_the_reference():
 def test_tiers_are_ranked_highest_first():
     assert TIERS == ("emergency", "urgent", "soon", "routine")
     assert TIER_RANK == {"emergency": 0, "urgent": 1, "soon": 2, "routine": 3}
+
+
+def test_all_no_answers_every_red_flag_fact_no_and_fire_nothing():
+    answers = all_no(date_of_birth=AGE_30, pain_score=4, pain_duration_weeks=2)
+    assert answers == ALL_CLEAR
+    assert all_no(bowel_change=None, pain_score=4)["bowel_change"] is None  # left unanswered
+    verdict = assess(answers, ON)
+    assert (verdict.urgency, verdict.flags, verdict.unanswered) == ("routine", (), ())
 
 
 def test_yes_no_and_leg_facts_are_the_red_flag_facts():

@@ -10,11 +10,12 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from clinic import outbox, roles
 from clinic.models import OutgoingEmail
 
-from .models import Case, CaseEvent, IntakeResponse, Tier
+from .models import Case, CaseEvent, IntakeResponse, Tier, TriageTargets
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,25 @@ def raise_alerts(case: Case, response: IntakeResponse) -> list[int]:
 
 
 def prepare(email: OutgoingEmail):
-    link = settings.SITE_URL + reverse("case_detail", args=[email.case_id])
-    return {"tier": Tier(email.context["tier"]), "link": link}, {}
+    """What the alert says: the tier, the case number, what to do by when (from the case's
+    target and the clinic's targets, never a fixed figure), what the patient was told, and a
+    link behind sign-in. Never an answer, a flag's name or the patient's name."""
+    case = email.case
+    tier = Tier(email.context["tier"])
+    targets = TriageTargets.current()
+    due = timezone.localtime(case.target_due_at) if case.target_due_at else None
+    context = {
+        "tier": tier,
+        "emergency": tier == Tier.EMERGENCY,
+        "case_id": case.pk,
+        "ack_minutes": targets.emergency_ack_minutes,
+        "due_time": dateformat.format(due, "H:i") if due else "",
+        "due": dateformat.format(due, "l j F, H:i") if due else "",
+        "repeat_minutes": settings.ESCALATION_REPEAT_MINUTES,
+        "link": settings.SITE_URL + reverse("case_detail", args=[case.pk]),
+    }
+    urgent = {"X-Priority": "1 (Highest)", "Importance": "high"} if context["emergency"] else {}
+    return context, urgent
 
 
 def on_change(email: OutgoingEmail, event: str, actor=None):
@@ -71,4 +89,4 @@ def on_change(email: OutgoingEmail, event: str, actor=None):
 
 
 def register():
-    outbox.register(KIND, prepare, on_change)
+    outbox.register(KIND, prepare, on_change, related=("case",))

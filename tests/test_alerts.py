@@ -1,6 +1,7 @@
 """Alerts to practitioners on duty: real worker, real Redis, real SMTP, and outages of each."""
 
 import datetime
+import zoneinfo
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from django.utils import timezone
 from clinic import outbox, roles
 from clinic.models import OutgoingEmail
 from clinic.tasks import send_outbox
-from intake.models import Case, IntakeResponse
+from intake.models import Case, IntakeResponse, TriageTargets
 
 from .factories import alert_emails, form_data, staff
 from .realservices import broker, celery_worker
@@ -156,3 +157,73 @@ def test_with_nobody_on_duty_every_practitioner_and_admin_is_alerted(client):
     staff(roles.RECEPTION)
     submit(client, **EMERGENCY)
     assert set(alert_emails().values_list("recipient_user", flat=True)) == {first.pk, admin.pk}
+
+
+# --- Alerts that read as urgent ----------------------------------------------------------------
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+TUESDAY_10AM = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+
+
+def delivered(client, smtp_server, **answers):
+    """Submit on Tuesday at 10:00 and deliver the alert to the real SMTP server."""
+    with time_machine.travel(TUESDAY_10AM, tick=False):
+        submit(client, **answers)
+        assert outbox.send_due().sent == 1
+    assert smtp_server.inbox.wait(1)
+    (_, message), *_ = smtp_server.inbox.messages
+    return Case.objects.get(), message
+
+
+@pytest.mark.django_db
+def test_the_emergency_alert_says_emergency_the_deadline_the_case_and_what_the_patient_was_told(
+    client, practitioner, smtp_server
+):
+    case, message = delivered(client, smtp_server, **EMERGENCY)
+    assert message["Subject"].strip() == (
+        f"Emergency: acknowledge case {case.pk} within 15 minutes [Back Pain Clinic]"
+    )
+    assert message["Importance"] == "high"
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith(f"EMERGENCY CASE {case.pk}: ACKNOWLEDGE WITHIN 15 MINUTES (BY 10:15).")
+    assert "the patient was told on screen to go to A&E or call 999 now" in text
+    assert f"/cases/{case.pk}/" in text
+    assert "escalated to every practitioner and clinic admin" in text
+    html = message.get_body(("html",)).get_content()
+    assert "acknowledge within 15 minutes (by 10:15)" in html and "A&amp;E" in html
+
+
+@pytest.mark.django_db
+def test_the_acknowledgement_deadline_comes_from_the_clinics_targets(
+    client, practitioner, smtp_server
+):
+    TriageTargets.objects.create(emergency_ack_minutes=5)
+    case, message = delivered(client, smtp_server, **EMERGENCY)
+    assert f"acknowledge case {case.pk} within 5 minutes" in message["Subject"]
+    assert "ACKNOWLEDGE WITHIN 5 MINUTES (BY 10:05)" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_the_urgent_alert_gives_its_contact_deadline_and_reads_unlike_the_emergency(
+    client, practitioner, smtp_server
+):
+    case, message = delivered(client, smtp_server, fever=True)
+    assert message["Subject"].strip() == (
+        f"Urgent: contact case {case.pk} by Tuesday 1 December, 18:00 [Back Pain Clinic]"
+    )
+    assert message["Importance"] is None
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith(f"URGENT CASE {case.pk}: CONTACT THE PATIENT BY TUESDAY 1 DECEMBER")
+    assert "Emergency" not in text and "999" not in text
+
+
+@pytest.mark.django_db
+def test_the_urgent_alert_out_of_hours_names_the_next_working_day(
+    client, practitioner, smtp_server
+):
+    friday_evening = datetime.datetime(2026, 12, 4, 19, 30, tzinfo=LONDON)
+    with time_machine.travel(friday_evening, tick=False):
+        submit(client, fever=True)
+        assert outbox.send_due().sent == 1
+    assert smtp_server.inbox.wait(1)
+    assert "by Monday 7 December, 18:00" in smtp_server.inbox.messages[0][1]["Subject"]

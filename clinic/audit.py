@@ -78,3 +78,28 @@ def event(action, *, request=None, actor=None, object_type="user", object_id=Non
         what=what[:40],
         ip=client_ip(request) if request is not None else None,
     )
+
+
+REFUSED_PAGE = re.compile(r"[^a-z0-9_.:()-]")
+
+
+def refusals(get_response):
+    """Middleware: every 403 answer writes a row (who, which page, which object, from where),
+    whatever refused it: a role, CSRF, a second factor, a view. A page's URL name is `what`."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 403:
+            match = getattr(request, "resolver_match", None)
+            name = (match.url_name or "") if match else ""
+            object_id = match.kwargs.get("pk") if match else None
+            event(
+                AuditEntry.Action.DENIED,
+                request=request,
+                object_type="page",
+                object_id=object_id if isinstance(object_id, int) else None,
+                what=REFUSED_PAGE.sub("-", name.lower())[:40],
+            )
+        return response
+
+    return middleware

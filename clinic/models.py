@@ -20,6 +20,8 @@ class AuditEntry(models.Model):
         LOCKOUT = "lockout", "Locked out"
         SECOND_FACTOR = "mfa", "Second factor changed"
         ACCOUNT = "account", "Account changed"
+        # Any answer 403: object_type "page", `what` the page's URL name.
+        DENIED = "denied", "Refused"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

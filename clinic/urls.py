@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import outbox_views, privacy_views, views
+from . import audit_views, outbox_views, privacy_views, views
 from .accounts.urls import account_urls, staff_urls
 
 handler400 = "clinic.views.bad_request"
@@ -18,6 +18,8 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("accounts/", include(account_urls)),
     path("staff/accounts/", include(staff_urls)),
+    path("staff/audit/", audit_views.audit_page, name="audit"),
+    path("staff/audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("staff/outbox/", outbox_views.outbox_page, name="outbox"),
     path("staff/outbox/<int:pk>/<slug:action>/", outbox_views.outbox_action, name="outbox_action"),
     path("", include("intake.urls")),

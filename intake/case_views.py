@@ -194,6 +194,7 @@ def case_action(request, pk, action):
     form = form_class(request.POST, auto_id=f"id_{action}_%s", **kwargs)
     if not form.is_valid():
         context = case_context(case, {action: form})
+        audit.viewed(request, "case", case.pk, f"refused {action}"[:40])
         return render(request, "intake/case_detail.html", context, status=400)
     data = dict(form.cleaned_data)
     version = data.pop("version")
@@ -202,10 +203,13 @@ def case_action(request, pk, action):
     except casework.Conflict as conflict:
         context = case_context(load_case(pk))
         context["conflict"] = str(conflict)
+        # The page shows the case as it is now: a view of it like any other.
+        audit.viewed(request, "case", case.pk, "conflict")
         return render(request, "intake/case_detail.html", context, status=409)
     except casework.CaseworkError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         context = case_context(case, {action: form})
+        audit.viewed(request, "case", case.pk, f"refused {action}"[:40])
         return render(request, "intake/case_detail.html", context, status=400)
     messages.success(request, ACTION_DONE[action])
     return redirect("case_detail", pk=case.pk)

@@ -105,7 +105,10 @@ def queue_context(request):
 @roles.require(roles.TRIAGE)
 @require_safe
 def triage_queue(request):
-    return render(request, "intake/queue.html", queue_context(request))
+    context = queue_context(request)
+    # Who saw the queue (its names and flags), and when: the page and each refresh of it.
+    audit.viewed(request, "queue", None, "search" if request.GET.get("search") else "page")
+    return render(request, "intake/queue.html", context)
 
 
 @never_cache
@@ -113,7 +116,9 @@ def triage_queue(request):
 @require_safe
 def triage_fragment(request):
     """The live part of the queue, polled by static/js/queue.js."""
-    return render(request, "intake/queue_live.html", queue_context(request))
+    context = queue_context(request)
+    audit.viewed(request, "queue", None, "refresh")
+    return render(request, "intake/queue_live.html", context)
 
 
 # --- CSV export ----------------------------------------------------------------------------------
@@ -246,4 +251,5 @@ def enquiry_list(request):
             request, "enquiry_list", make_cursor("intake.enquiries", None, last.created_at, last.pk)
         )
     context = {"enquiries": enquiries, "next_url": next_url, "notice": notice}
+    audit.viewed(request, "enquiries", None, "list")
     return render(request, "intake/enquiry_list.html", context)

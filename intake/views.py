@@ -205,6 +205,7 @@ def enquiry_done(request, pk):
     )
     response = enquiry.responses.newest_first().first()
     context = {"enquiry": enquiry, "tier": None}
+    audit.viewed(request, "enquiry", enquiry.pk)
     if response is not None:
         tier = enquiry.case.tier
         context.update(

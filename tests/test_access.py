@@ -96,6 +96,8 @@ ACCESS = [
     ("followup_plan",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("outbox",            None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
     ("outbox_action",     "email cancel",    "post", LOGIN,     FORBIDDEN, FORBIDDEN,    ON),
+    ("audit",             None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
+    ("audit_export",      None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),
 ]  # fmt: skip
 
 # Named URLs deliberately left out of the table (none: every page has its row).

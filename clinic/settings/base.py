@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "clinic.accounts.middleware.sign_in_body_limit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Outside CSRF and the role checks, so it sees every 403 they answer.
+    "clinic.audit.refusals",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

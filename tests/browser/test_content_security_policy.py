@@ -79,10 +79,13 @@ def test_staff_pages_run_without_a_violation(watched, desktop):
         "/staff/duty/",
         "/staff/accounts/",
         "/staff/outbox/",
+        "/staff/audit/",
         "/accounts/",
     ):
         page.goto(path)
         assert page.locator("main").count() == 1
+    page.goto("/staff/audit/?action=view")
+    desktop.check(page, "audit trail")
     assert violations.seen == []
 
 

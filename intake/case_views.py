@@ -142,8 +142,15 @@ def case_context(case, forms=None):
         .only("pk", "status", "urgency", "opened_at")
         .order_by("-opened_at")
     )
+    born = case.patient.date_of_birth
+    if born is None and latest is not None and latest.answers.get("date_of_birth"):
+        try:  # the record has none: the one the latest questionnaire gave
+            born = datetime.date.fromisoformat(str(latest.answers["date_of_birth"]))
+        except ValueError:
+            born = None
     return {
         "case": case,
+        "born": born,
         "responses": [(r, answer_sections(r)) for r in responses],
         "latest": latest,
         "open_flags": list(latest.flags.all()) if latest else [],

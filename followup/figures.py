@@ -1,9 +1,9 @@
 """The figure that matters: of the patients who recovered in a period, how many came back for
 an assessment of the underlying cause. Counted in the database, one query per figure.
 
-Recovered: the case's status was changed to recovered (a status line on its timeline) in the
-period. Came back: the same patient later sent a follow-up check-in that asked for an
-assessment or raised a red flag, and so was recorded on a case. Patients are counted once.
+Recovered: the case moved to recovered (`Case.recovered_at`) in the period. Came back: the same
+patient later sent a follow-up check-in that asked for an assessment or raised a red flag, and
+so was recorded on a case. Patients are counted once.
 """
 
 import datetime
@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from intake.models import Case, CaseEvent
+from intake.models import Case
 
 from .models import CheckIn
 
@@ -40,27 +40,25 @@ def _midnight(day: datetime.date) -> datetime.datetime:
 
 
 def recoveries(start: datetime.date, end: datetime.date):
-    """Status changes to recovered from `start` to `end`, both days included, clinic time."""
-    return CaseEvent.objects.filter(
-        kind=CaseEvent.Kind.STATUS,
-        data__to=Case.Status.RECOVERED,
-        at__gte=_midnight(start),
-        at__lt=_midnight(end + datetime.timedelta(days=1)),
+    """Cases that recovered from `start` to `end`, both days included, clinic time."""
+    return Case.objects.filter(
+        recovered_at__gte=_midnight(start),
+        recovered_at__lt=_midnight(end + datetime.timedelta(days=1)),
     )
 
 
 # Each patient once; came back: a check-in of theirs after this recovery that asked for an
 # assessment or opened a case.
-PATIENTS = Count("case__patient_id", distinct=True)
+PATIENTS = Count("patient_id", distinct=True)
 CAME_BACK = Count(
-    "case__patient_id",
+    "patient_id",
     distinct=True,
     filter=Q(
         Exists(
             CheckIn.objects.filter(
                 Q(wants_assessment=True) | Q(new_case__isnull=False),
-                case__patient_id=OuterRef("case__patient_id"),
-                created_at__gte=OuterRef("at"),
+                case__patient_id=OuterRef("patient_id"),
+                created_at__gte=OuterRef("recovered_at"),
             )
         )
     ),
@@ -82,7 +80,7 @@ def came_back_by_month(start: datetime.date, end: datetime.date) -> list[Month]:
     """The same figure for each month of recovery in the period, empty months included."""
     rows = (
         recoveries(start, end)
-        .annotate(month=TruncMonth("at"))
+        .annotate(month=TruncMonth("recovered_at"))
         .values("month")
         .annotate(recovered=PATIENTS, came_back=CAME_BACK)
         .order_by()

@@ -84,8 +84,8 @@ def _event(case_id, actor=None, **data):
 
 
 def schedule(case_id: int, recovered_at: datetime.datetime | None = None) -> int:
-    """Write the plan's follow-ups for a recovered case; how many were written (0: none due)."""
-    recovered_at = recovered_at or timezone.now()
+    """Write the plan's follow-ups for a recovered case, dated from `recovered_at` (else when the
+    case recovered, else now); how many were written (0: none due)."""
     with transaction.atomic():
         # The lock makes "has it follow-ups already?" true for anyone asking after us.
         case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
@@ -94,6 +94,7 @@ def schedule(case_id: int, recovered_at: datetime.datetime | None = None) -> int
         if not case.patient.email or not consented(case):
             return 0
         plan = FollowUpPlan.current()
+        recovered_at = recovered_at or case.recovered_at or timezone.now()
         steps = list(enumerate(due_times(recovered_at, plan.steps), start=1))
         # Each step's email waits in the outbox for its due time.
         outgoing = OutgoingEmail.objects.bulk_create(

@@ -190,6 +190,9 @@ def move_status(case_id, version, new_status, *, actor, ip=None):
             )
         fields = ["status"]
         case.status = new_status
+        if new_status == S.RECOVERED:
+            case.recovered_at = timezone.now()
+            fields.append("recovered_at")
         if old == S.NEW and case.urgency != Tier.EMERGENCY:
             fields += _meet_target(case, timezone.now())
         _announce(case, old, new_status, actor)

@@ -117,6 +117,9 @@ class Case(models.Model):
     # When the tier's target falls due (acknowledge, contact) and when it was met.
     target_due_at = models.DateTimeField(null=True, blank=True)
     target_met_at = models.DateTimeField(null=True, blank=True)
+    # When it moved to recovered (a case recovers once): the follow-up plan counts from it, and
+    # the came-back figure counts the recoveries of a period by it.
+    recovered_at = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: every change bumps it; a change made on an older version is refused.
     version = models.PositiveIntegerField(default=1)
     opened_at = models.DateTimeField(default=timezone.now)
@@ -150,6 +153,11 @@ class Case(models.Model):
             models.Index(fields=["status", "queue_rank", "opened_at"], name="case_status_queue"),
             models.Index(fields=["assigned_to", "queue_rank", "opened_at"], name="case_assigned"),
             models.Index(fields=["opened_at"], name="case_opened"),
+            models.Index(
+                fields=["recovered_at"],
+                name="case_recovered",
+                condition=Q(recovered_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

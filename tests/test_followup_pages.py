@@ -156,9 +156,19 @@ def test_an_action_returns_only_to_a_page_of_this_site(
 
 
 def recovery(case, when):
+    """The case recovered at `when`, as a practitioner's status change records it."""
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.RECOVERED, recovered_at=when)
     return CaseEvent.objects.create(
         case=case, kind=CaseEvent.Kind.STATUS, at=when,
         data={"from": Case.Status.IN_TREATMENT, "to": Case.Status.RECOVERED},
+    )  # fmt: skip
+
+
+def another_case(case):
+    """A second case of the same patient (a case recovers once: a new episode is a new case)."""
+    return Case.objects.create(
+        patient=case.patient, source=case.source, status=Case.Status.IN_TREATMENT,
+        computed_urgency=case.computed_urgency, urgency=case.urgency,
     )  # fmt: skip
 
 
@@ -180,7 +190,7 @@ def known_data():
         for name in ("Ann", "Bo", "Cy", "Di", "Ed", "Old")
     )
     recovery(ann, at(2026, 1, 10))
-    recovery(ann, at(2026, 3, 1))  # counted once
+    recovery(another_case(ann), at(2026, 3, 1))  # Ann again: counted once
     checkin(ann, at(2026, 4, 1), wants_assessment=True)
     recovery(bo, at(2026, 3, 5))
     checkin(bo, at(2026, 5, 1), opened=True)

@@ -188,6 +188,8 @@ class CaseMaker:
                 created_at=opened,
             )
             patient.search_text = patient.make_search_text()
+            # A generated "recovered" case has no recovery time (nor timeline): the came-back
+            # figure counts the recoveries staff record and the follow-up demo's.
             status = random_status(rng, tier, now - opened)
             acknowledged = None
             if tier == Tier.EMERGENCY and (status != S.NEW or rng.random() < 0.5):

@@ -50,6 +50,7 @@ def batches(count: int):
                 urgency=Tier.ROUTINE,
                 opened_at=opened_at,
                 updated_at=recovered_at,
+                recovered_at=recovered_at,
             )
             enquiry = Enquiry(
                 patient=patient, case=case, source=Enquiry.Source.WEB, created_at=opened_at
@@ -73,8 +74,8 @@ def batches(count: int):
                 email = emails.new_email(case, step, due)
                 batch.emails.append(email)
                 batch.followups.append(FollowUp(case=case, step=step, due_at=due, email=email))
-            # The recovery itself, as a practitioner's status change would leave it (the
-            # follow-ups page counts recoveries from these lines), then the plan's line.
+            # The timeline of a recovery, as a practitioner's status change leaves it, then the
+            # plan's line.
             batch.events += [
                 CaseEvent(
                     case=case,

@@ -8,7 +8,7 @@ export PORT
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: install run serve test lint chromium bench clean
+.PHONY: install run serve test lint chromium bench clean lock
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
 export CHROMIUM
@@ -55,6 +55,13 @@ chromium:
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/dispatch.py
+
+# requirements.lock: every runtime dependency (pyproject.toml's, not dev) pinned with the hashes
+# of its files; the Docker image installs exactly that with --require-hashes. Run after changing
+# a dependency (tests/test_deployment.py fails while the two disagree).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.12 --universal \
+	  --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var

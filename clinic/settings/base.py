@@ -26,6 +26,13 @@ def env_on_off(name: str, default: str) -> bool:
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Keys printed in the repository: the .env.example placeholder and the local settings' default.
+# Anyone could sign sessions with them; production refuses them (tests/test_deployment.py keeps
+# this list true).
+PUBLIC_SECRET_KEYS = {
+    "replace-me-with-50-or-more-random-characters",
+    "local-only-insecure-key-never-in-production",
+}
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -329,6 +336,13 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat touches this file on every pass of its loop, at least every MAX_LOOP_INTERVAL seconds;
+# `manage.py beat_health` (beat's health check) reads it (clinic/beat.py).
+CELERY_BEAT_SCHEDULER = "clinic.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+CELERY_BEAT_HEARTBEAT_FILE = env(
+    "CELERY_BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat")
+)
 CELERY_BEAT_SCHEDULE = {
     # The outbox's pass (clinic/outbox.py): alerts, escalations and follow-ups that are due.
     # A pass nobody ran within the minute is dropped: the next one does its work.

@@ -3,10 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env, mailer_from_url, postgres_database
+from .base import PUBLIC_SECRET_KEYS, SECRET_KEY, env, mailer_from_url, postgres_database
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+if SECRET_KEY in PUBLIC_SECRET_KEYS or SECRET_KEY.startswith(("replace-me", "change-me")):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the example from the repository: make your own, e.g. "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 DATABASES = {"default": postgres_database(env("DATABASE_URL"))}
 DEBUG = False

@@ -112,6 +112,16 @@ def people_named(events):
     return {u.get_username(): u.get_full_name() or u.get_username() for u in users}
 
 
+def open_flags(responses):
+    """The flags behind the case's urgency: every rule any of its questionnaires fired (a later,
+    calmer questionnaire never lowers an open case's urgency), each once, most urgent first."""
+    kept = {}
+    for response in reversed(responses):  # oldest first: a rule keeps its first reason
+        for flag in response.flags.all():
+            kept.setdefault(flag.rule_id, flag)
+    return sorted(kept.values(), key=lambda flag: (flag.tier, flag.pk))
+
+
 def case_context(case, forms=None):
     responses = list(
         case.responses.newest_first().prefetch_related(
@@ -153,7 +163,7 @@ def case_context(case, forms=None):
         "born": born,
         "responses": [(r, answer_sections(r)) for r in responses],
         "latest": latest,
-        "open_flags": list(latest.flags.all()) if latest else [],
+        "open_flags": open_flags(responses),
         "unanswered": unanswered,
         "told": patient_told(case, latest),
         "other_cases": list(other_cases),

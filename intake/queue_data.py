@@ -1,8 +1,9 @@
 """The triage queue's rows: the pinned emergencies and a page of cases in one query, and the
 values each row shows, prepared once here for the queue's template to print.
 
-Both halves are plain values (no model instances), with each case's current flags (those of
-its latest response) aggregated by PostgreSQL in the same query.
+Both halves are plain values (no model instances), with each case's open flags (those of every
+response of the case: the flags behind its current urgency, which a later, calmer answer never
+lowers) aggregated by PostgreSQL in the same query.
 """
 
 import datetime
@@ -18,7 +19,7 @@ from django.utils.timesince import timesince
 
 from . import rules
 from .case_forms import AcknowledgeForm
-from .models import Case, Enquiry, Escalation, Flag, IntakeResponse, Tier
+from .models import Case, Enquiry, Escalation, Flag, Tier
 
 QUEUE_ORDER = ("queue_rank", "opened_at", "id")
 # What a row shows (and the cursor needs).
@@ -46,13 +47,17 @@ SOURCE_LABELS = dict(Enquiry.Source.choices)
 
 @functools.cache  # built once: every query that uses it resolves its own copy
 def current_flags():
-    """Each case's current flags, most urgent first: [{"rule_id": …, "tier": …}] from its
-    latest response, or None when that raised nothing (or there is no response yet)."""
-    latest = IntakeResponse.objects.latest_id_for(OuterRef(OuterRef("pk")))
+    """Each case's open flags, most urgent first: [{"rule_id": …, "tier": …}] from every one
+    of its responses (a rule that fired twice is there twice: `distinct_flags` keeps one), or
+    None when none raised anything (or there is no response yet).
+
+    Every response counts, not only the latest: three submissions merged into one emergency
+    case keep the emergency (a new answer never lowers an open case's urgency), so the flags
+    behind it must stay in sight even when the latest submission raised nothing."""
     flags = (
-        Flag.objects.filter(response=latest)
+        Flag.objects.filter(response__case=OuterRef("pk"))
         .order_by()
-        .values("response")
+        .values("response__case")
         .annotate(
             all=JSONBAgg(JSONObject(rule_id=F("rule_id"), tier=F("tier")), order_by=("tier", "id"))
         )
@@ -136,6 +141,15 @@ def assignee_name(case):
     return full_name or case["assigned_to__username"]
 
 
+def distinct_flags(flags):
+    """Each rule once, at its first (most urgent) place: `current_flags` lists a rule once per
+    response that raised it."""
+    kept = {}
+    for flag in flags or ():
+        kept.setdefault(flag["rule_id"], flag)
+    return list(kept.values())
+
+
 def queue_row(case, now, today, labels, *, pinned):
     """What one row of intake/queue_live.html prints, as text (numbers too: the template
     language would localize each number it prints, and that was a quarter of its time)."""
@@ -154,7 +168,7 @@ def queue_row(case, now, today, labels, *, pinned):
         "tier_label": labels["tier"][case["urgency"]],
         "flags": [
             {"label": flag["rule_id"].replace("_", " "), "tier": str(flag["tier"])}
-            for flag in case["flags"] or ()
+            for flag in distinct_flags(case["flags"])
         ],
         "screen_incomplete": case["screen_incomplete"],
         "source": labels["source"].get(case["source"], case["source"]),

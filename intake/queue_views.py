@@ -26,6 +26,7 @@ from .queue_data import (
     SOURCE_LABELS,
     STATUS_LABELS,
     current_flags,
+    distinct_flags,
     fetch_queue,
     queue_rows,
 )
@@ -190,7 +191,7 @@ def export_lines(rows):
             row["assigned_to__username"] or "",
             local_iso(row["target_due_at"]),
             local_iso(row["target_met_at"]),
-            " ".join(flag["rule_id"] for flag in row["flags"] or ()),
+            " ".join(flag["rule_id"] for flag in distinct_flags(row["flags"])),
             "yes" if row["screen_incomplete"] else "no",
             f"{row['patient__first_name']} {row['patient__last_name']}",
             row["patient__email"],

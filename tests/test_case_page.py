@@ -185,6 +185,24 @@ def test_the_page_leads_with_a_summary_of_urgency_flags_and_what_the_patient_was
     assert f"We will contact you by {due:%A} {due.day} {due:%b, %H:%M}" in summary
 
 
+def test_the_summary_keeps_the_flags_of_earlier_questionnaires_behind_the_urgency(
+    practitioner_client,
+):
+    case = new_case(bladder_change=True)
+    record_enquiry(  # a later, calmer call on the same case: still an emergency
+        contact=Contact("Sam", "Sample", "sam.sample@example.test", "07700 900456"),
+        source="phone",
+        answers=answers(),
+        logged_by=staff(roles.RECEPTION),
+    )
+    case.refresh_from_db()
+    assert case.urgency == Tier.EMERGENCY and case.responses.count() == 2
+    page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    flag = case.responses.get(urgency=Tier.EMERGENCY).flags.get()
+    assert flag.reason in summary_of(page)
+    assert "None raised" not in summary_of(page)
+
+
 def test_the_summary_says_an_emergency_patient_was_sent_to_a_and_e(practitioner_client):
     case = new_case(bladder_change=True)
     page = practitioner_client.get(reverse("case_detail", args=[case.pk])).content.decode()

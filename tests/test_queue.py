@@ -136,11 +136,9 @@ def test_cases_are_ordered_by_tier_then_by_time_waiting(practitioner_client):
     assert listed(practitioner_client) == [urgent.pk, soon_older.pk, soon_newer.pk, routine.pk]
 
 
-def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(
-    practitioner_client, practitioner
-):
+def test_each_row_shows_the_flags_age_source_and_waiting_time(practitioner_client, practitioner):
     case = new_case(SOON, source="phone", date_of_birth=datetime.date(1970, 1, 1))
-    # A second questionnaire on the same case: only its flags are the case's current ones.
+    # A second questionnaire on the same case: its flags join the first one's, each rule once.
     record_enquiry(
         contact=Contact("Sam", "Sample", case.patient.email),
         source="phone",
@@ -153,13 +151,37 @@ def test_each_row_shows_the_latest_flags_age_source_and_waiting_time(
         age = rules.age_on(datetime.date(1970, 1, 1), timezone.localdate())
     row = html[html.index(f'data-case="{case.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert ">radicular<" in row
+    assert row.count(">radicular<") == 1
     assert ">night pain<" in row
     assert "Sam Sample" in row
     assert f"<td>{age}</td>" in row
     assert "Phone" in row
     assert "2\xa0hours, 5\xa0minutes" in row
     assert "due " in row
+
+
+def test_a_case_shows_every_open_flag_behind_its_urgency_not_only_the_latest_responses(
+    practitioner_client,
+):
+    """Three submissions merged into one emergency case, the last two routine: the case is
+    still an emergency (a later answer never lowers it), so its flags must still show why."""
+    case = new_case(EMERGENCY)
+    desk = staff(roles.RECEPTION)
+    for changes in ({"leg_symptoms": "one"}, {}):  # reception adds two calls to the case
+        record_enquiry(
+            contact=Contact("Sam", "Sample", case.patient.email),
+            source="phone",
+            answers=answers(**changes),
+            logged_by=desk,
+        )
+    case.refresh_from_db()
+    assert case.responses.count() == 3 and case.urgency == 0
+    html = queue(practitioner_client).content.decode()
+    row = html[html.index(f'data-case="{case.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert ">ces bladder<" in row
+    assert ">radicular<" in row
+    assert row.index(">ces bladder<") < row.index(">radicular<")  # most urgent first
 
 
 def test_row_values_are_escaped(practitioner_client, practitioner):

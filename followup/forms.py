@@ -178,8 +178,25 @@ ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PeriodForm(forms.Form):
     """The period of recoveries the came-back figure counts; both days included."""
 
+    # Whole days around a period are added up (figures.py); within these years that never
+    # leaves the calendar, and no clinic's recoveries lie outside them.
+    EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+    OUT_OF_RANGE = "Choose a date between 1900 and 2999."
+
     start = forms.DateField(label="Recovered from", widget=ISO_DATE)
     end = forms.DateField(label="to", widget=ISO_DATE)
+
+    def _within_years(self, name):
+        day = self.cleaned_data[name]
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise forms.ValidationError(self.OUT_OF_RANGE)
+        return day
+
+    def clean_start(self):
+        return self._within_years("start")
+
+    def clean_end(self):
+        return self._within_years("end")
 
     @staticmethod
     def default_period(today: datetime.date) -> dict:

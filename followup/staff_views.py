@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -99,13 +99,19 @@ def followups(request):
 
 
 def back_to(request):
-    """Where to go after an action: `next` if it is a page of this site, else the follow-ups."""
+    """Where to go after an action: `next` if it is a path on this site ("/followups/?..."),
+    else the follow-ups. Anything else (a word, a URL name, another site) is not followed:
+    redirect() would take a bare word for a URL name and fail on it."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
-        return target
-    return reverse("followups")
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(reverse("followups"))
 
 
 ACTIONS = ("retry", "cancel", "reschedule")
@@ -124,7 +130,7 @@ def followup_action(request, pk, action):
         form = RescheduleForm(request.POST)
         if not form.is_valid():
             messages.error(request, f"{what} not moved: {form.errors['due_on'][0]}")
-            return redirect(back_to(request))
+            return back_to(request)
         due_at = datetime.datetime.combine(
             form.cleaned_data["due_on"], plan.SEND_TIME, tzinfo=timezone.get_default_timezone()
         )
@@ -142,7 +148,7 @@ def followup_action(request, pk, action):
         followup.email.refresh_from_db(fields=["status"])
         status = followup.email.get_status_display().lower()
         messages.warning(request, f"Nothing changed: {what.lower()} is {status}.")
-    return redirect(back_to(request))
+    return back_to(request)
 
 
 @never_cache

@@ -99,6 +99,8 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(opened_at__gte=start_of(value))
 
     def filter_opened_to(self, queryset, name, value):
+        if value >= datetime.date.max:
+            return queryset  # the last day there is: no day after it to stop before
         return queryset.filter(opened_at__lt=start_of(value + datetime.timedelta(days=1)))
 
     def filter_search(self, queryset, name, value):

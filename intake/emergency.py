@@ -104,13 +104,15 @@ def record(
     draft: IntakeResponse | None,
     logged_by=None,
     reason: str = "",
+    **on_record,
 ) -> Recorded | None:
     """Record what the form holds now: a new enquiry (alerting as usual) or, with a draft, more
     answers on the draft's enquiry and case (no second alert). None when there is no draft and
     no usable contact. `refusal` says why the form was not accepted as it stood, if it was not.
+    `on_record` names the record reception chose (`patient=`, or `completing=` an enquiry).
     """
     contact = usable_contact(form)
-    if draft is None and contact is None:
+    if draft is None and contact is None and not on_record:
         return None
     cleaned = form.cleaned_data
     with transaction.atomic():
@@ -123,6 +125,7 @@ def record(
             consent_wording=CONSENT_WORDING if cleaned.get("consent_followup") else "",
             logged_by=logged_by,
             continuing=draft,
+            **on_record,
         )
         if refusal is not None:
             CaseEvent.objects.create(

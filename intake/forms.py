@@ -195,8 +195,10 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         required=False, label=f"The patient agrees: “{CONSENT_WORDING}”"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, completing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Adding the questionnaire to an enquiry logged without one: nothing else to post.
+        self.completing = completing
         self.fields["email"].required = False
         self.fields["phone"].required = False
         self.fields["phone"].help_text = ""
@@ -229,6 +231,8 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         questionnaire is processed, never silently dropped."""
         if not self.is_bound:
             return False
+        if self.completing:
+            return True
         names = [q.id for q in rules.QUESTIONS] + ["consent_followup"]
         return any(str(self.data.get(name, "")).strip() for name in names)
 

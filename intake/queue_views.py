@@ -3,6 +3,7 @@ enquiries. Both page by keyset, never OFFSET, so a page stays put while new case
 
 import csv
 import datetime
+import re
 
 from django.core import signing
 from django.db.models import Exists, OuterRef
@@ -19,8 +20,9 @@ from django.views.decorators.http import require_safe
 from clinic import audit, roles
 from clinic.spreadsheets import spreadsheet_cell
 
-from .filters import case_filter
-from .models import Enquiry, IntakeResponse, Tier
+from . import search
+from .filters import SEARCH_EXPIRED, case_filter, search_terms
+from .models import Enquiry, IntakeResponse, Patient, Tier
 from .queue_data import (
     QUEUE_ORDER,
     SOURCE_LABELS,
@@ -122,6 +124,50 @@ def triage_fragment(request):
     return render(request, "intake/queue_live.html", context)
 
 
+# --- Reception's patient search ---------------------------------------------------------------
+
+FOUND_LIMIT = 20
+DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def birth_date_in(text: str) -> datetime.date | None:
+    """A date of birth typed as 2/7/1991, 02.07.1991 or 1991-07-02 (UK order: day first)."""
+    text = text.strip()
+    try:
+        if day_first := DAY_FIRST.fullmatch(text):
+            day, month, year = (int(part) for part in day_first.groups())
+            return datetime.date(year, month, day)
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def patients_found(request):
+    """The patients reception's search (kept under its token, intake/search.py) finds by name,
+    phone, email or date of birth; None with no search; and a notice if it has expired."""
+    token = request.GET.get("search")
+    if not token:
+        return None, None
+    text = search.recall(request.user, token)
+    if text is None:
+        return None, SEARCH_EXPIRED
+    patients = Patient.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    born = birth_date_in(text)
+    if born is not None:
+        patients = patients.filter(date_of_birth=born)
+    else:
+        terms = search_terms(text)
+        if not terms:
+            return [], None
+        for term in terms:
+            patients = patients.filter(search_text__contains=term)
+    patients = patients.only("first_name", "last_name", "phone", "email", "date_of_birth").order_by(
+        "last_name", "first_name", "id"
+    )
+    audit.viewed(request, "patients", None, "search")
+    return list(patients[:FOUND_LIMIT]), None
+
+
 # --- CSV export ----------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = [
@@ -219,11 +265,16 @@ def triage_export(request):
 @roles.require(roles.LOG_ENQUIRY)
 @require_safe
 def enquiry_list(request):
-    """The enquiries the signed-in person logged: contact, status and tier, nothing clinical."""
+    """The clinic's enquiries, newest first (`?mine=1`: the signed-in person's): contact,
+    status and tier, who logged them, nothing clinical; and the patients a search found.
+
+    Every enquiry, not only one's own: reception answers the phone for the whole clinic, and
+    a patient calling back about an enquiry a colleague logged must be found."""
     after, notice = cursor_from(request, "intake.enquiries")
+    mine = request.GET.get("mine") == "1"
     enquiries = (
-        Enquiry.objects.filter(logged_by=request.user)
-        .select_related("patient", "case")
+        Enquiry.objects.filter(**({"logged_by": request.user} if mine else {}))
+        .select_related("patient", "case", "logged_by")
         # Only what the page shows: no answers, reasons or notes even in memory.
         .only(
             "created_at",
@@ -235,6 +286,9 @@ def enquiry_list(request):
             "case__status",
             "case__urgency",
             "case__screen_incomplete",
+            "logged_by__username",
+            "logged_by__first_name",
+            "logged_by__last_name",
         )
         # A case with no questionnaire is routine only by default: say so, not "Routine".
         .annotate(questionnaire=Exists(IntakeResponse.objects.filter(case=OuterRef("case"))))
@@ -251,6 +305,14 @@ def enquiry_list(request):
         next_url = page_url(
             request, "enquiry_list", make_cursor("intake.enquiries", None, last.created_at, last.pk)
         )
-    context = {"enquiries": enquiries, "next_url": next_url, "notice": notice}
+    found, search_notice = patients_found(request)
+    context = {
+        "enquiries": enquiries,
+        "next_url": next_url,
+        "notice": notice or search_notice,
+        "mine": mine,
+        "found": found,
+        "searched": found is not None,
+    }
     audit.viewed(request, "enquiries", None, "list")
     return render(request, "intake/enquiry_list.html", context)

@@ -34,3 +34,20 @@ def triage_search(request):
             query["search"] = token
     url = reverse("triage_queue")
     return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+@never_cache
+@require_POST
+@roles.require(roles.LOG_ENQUIRY)
+def enquiry_search(request):
+    """Reception's patient search posts here, the same way: the text under a token, the
+    enquiries page opened with the token (intake/queue_views.patients_found)."""
+    text = clean_line(request.POST.get("q", ""))
+    url = reverse("enquiry_list")
+    if not text:
+        return redirect(url)
+    token = search.remember(request.user, text)
+    if token is None:
+        messages.warning(request, "Search is not available just now; try again shortly.")
+        return redirect(url)
+    return redirect(f"{url}?search={token}")  # token_urlsafe: nothing to escape

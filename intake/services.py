@@ -64,6 +64,7 @@ def record_enquiry(
     patient: Patient | None = None,
     on: datetime.date | None = None,
     continuing: IntakeResponse | None = None,
+    completing: Enquiry | None = None,
 ) -> Recorded:
     """Save who called and what they answered, judge the answers, and queue the alerts.
 
@@ -77,20 +78,28 @@ def record_enquiry(
     `continuing` is a response recorded moments ago from the same, unfinished form (an
     emergency answer recorded at once, intake/emergency.py): these answers finish it. They go
     on its enquiry and case, with no new patient match and no second round of alerts.
+
+    `completing` is an enquiry staff logged without a questionnaire: these answers are its
+    questionnaire, on its patient, enquiry and case (a new case if that one has closed since),
+    judged and alerted as usual.
     """
     on = on or timezone.localdate()
-    if continuing is None:
-        found = matching.match(contact, logged_by=logged_by, patient=patient)
-    else:
+    if continuing is not None:
         found = matching.Match(_continued_patient(continuing, contact))
+    elif completing is not None:
+        found = matching.match(contact, logged_by=logged_by, patient=completing.patient)
+    else:
+        found = matching.match(contact, logged_by=logged_by, patient=patient)
     patient, review_reason = found.patient, found.review_reason
     assessment = rules.assess(answers, on, not_asked) if answers is not None else None
 
     open_cases = Case.objects.select_for_update().filter(status__in=Case.OPEN_STATUSES)
-    if continuing is None:
-        case = open_cases.filter(patient=patient).order_by("-opened_at").first()
-    else:
+    if continuing is not None:
         case = open_cases.filter(pk=continuing.case_id).first()
+    elif completing is not None:
+        case = open_cases.filter(pk=completing.case_id).first()
+    else:
+        case = open_cases.filter(patient=patient).order_by("-opened_at").first()
     tier = Tier.of(assessment.urgency) if assessment else Tier.ROUTINE
     now = timezone.now()
     if case is None:
@@ -130,8 +139,11 @@ def record_enquiry(
     events = []
     # Finishing a form whose case is still open; if staff closed it meanwhile, a new case.
     continued = continuing is not None and continuing.case_id == case.pk
+    completed = continuing is None and completing is not None and completing.case_id == case.pk
     if continued:
         enquiry = continuing.enquiry
+    elif completed:
+        enquiry = completing
     else:
         enquiry = Enquiry.objects.create(
             patient=patient, case=case, source=source, reason=reason.strip(), logged_by=logged_by

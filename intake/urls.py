@@ -9,6 +9,7 @@ urlpatterns = [
     path("intake/done/<str:token>/", views.intake_done, name="intake_done"),
     path("enquiries/", queue_views.enquiry_list, name="enquiry_list"),
     path("enquiries/new/", views.enquiry_new, name="enquiry_new"),
+    path("enquiries/search/", search_views.enquiry_search, name="enquiry_search"),
     path("enquiries/<int:pk>/done/", views.enquiry_done, name="enquiry_done"),
     path("triage/", queue_views.triage_queue, name="triage_queue"),
     path("triage/fragment/", queue_views.triage_fragment, name="triage_fragment"),

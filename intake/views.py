@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from clinic.views import link_expired
 from . import duty, promises, rules
 from . import emergency as emergency_path
 from .forms import CONSENT_WORDING, IntakeForm, ReceptionEnquiryForm, born_text
-from .models import Enquiry, IntakeResponse, Tier
+from .models import Enquiry, IntakeResponse, Patient, Tier
 from .services import Contact, record_enquiry
 
 log = logging.getLogger(__name__)
@@ -158,14 +159,49 @@ def intake_done(request, token):
     return render(request, "intake/done.html", context)
 
 
+def chosen_record(request):
+    """The record reception picked for a new enquiry: `?patient=` (a patient found by the
+    search) or `?enquiry=` (an enquiry logged without a questionnaire, to add it now); the
+    form's initial contact details from it; 404 for a record that cannot be chosen."""
+    patient_id, enquiry_id = request.GET.get("patient"), request.GET.get("enquiry")
+    if enquiry_id:
+        enquiry = get_object_or_404(
+            Enquiry.objects.select_related("patient").filter(
+                ~Exists(IntakeResponse.objects.filter(enquiry=OuterRef("pk"))),
+                patient__erased_at__isnull=True,
+            ),
+            pk=enquiry_id if enquiry_id.isdigit() else 0,
+        )
+        return {"completing": enquiry}, enquiry.patient, {"source": enquiry.source}
+    if patient_id:
+        patient = get_object_or_404(
+            Patient.objects.filter(merged_into__isnull=True, erased_at__isnull=True),
+            pk=patient_id if patient_id.isdigit() else 0,
+        )
+        return {"patient": patient}, patient, {}
+    return {}, None, {}
+
+
 @never_cache
 @roles.require(roles.LOG_ENQUIRY)
 @require_http_methods(["GET", "POST"])
 def enquiry_new(request):
+    on_record, patient, initial = chosen_record(request)
+    completing = "completing" in on_record
+    if patient is not None:
+        initial.update(
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            phone=patient.phone,
+            email=patient.email,
+        )  # not the date of birth: that is a question, and one answer brings in them all
     # Not `request.POST or None`: an empty POST must show its errors, not a blank form.
-    form = ReceptionEnquiryForm(request.POST if request.method == "POST" else None)
+    form = ReceptionEnquiryForm(
+        request.POST if request.method == "POST" else None, initial=initial, completing=completing
+    )
+    extra = {"chosen_patient": patient, "completing": on_record.get("completing")}
     if request.method != "POST":
-        return render(request, "intake/enquiry_form.html", questionnaire_context(form))
+        return render(request, "intake/enquiry_form.html", {**questionnaire_context(form), **extra})
     draft = emergency_path.draft_from(request.POST, logged_by=request.user)
     if form.is_valid():
         answers = form.answers()
@@ -178,6 +214,7 @@ def enquiry_new(request):
             consent_wording=CONSENT_WORDING,
             logged_by=request.user,
             continuing=draft,
+            **on_record,
         )
         return redirect("enquiry_done", pk=recorded.enquiry.pk)
     verdict = emergency_path.judge_posted(form) if form.has_questionnaire else None
@@ -192,16 +229,21 @@ def enquiry_new(request):
             draft=draft,
             logged_by=request.user,
             reason=form.cleaned_data.get("reason", ""),
+            **({} if draft else on_record),
         )
     context = questionnaire_context(form, verdict=verdict, recorded=recorded, draft=draft)
-    return render(request, "intake/enquiry_form.html", context, status=400)
+    return render(request, "intake/enquiry_form.html", {**context, **extra}, status=400)
 
 
 @never_cache
 @roles.require(roles.LOG_ENQUIRY)
 def enquiry_done(request, pk):
+    # The person who logged it, or who added its questionnaire later (a colleague's enquiry).
+    mine = Q(logged_by=request.user) | Q(
+        Exists(IntakeResponse.objects.filter(enquiry=OuterRef("pk"), entered_by=request.user))
+    )
     enquiry = get_object_or_404(
-        Enquiry.objects.select_related("case", "patient"), pk=pk, logged_by=request.user
+        Enquiry.objects.select_related("case", "patient").filter(mine), pk=pk
     )
     response = enquiry.responses.newest_first().first()
     context = {"enquiry": enquiry, "tier": None}

@@ -68,6 +68,7 @@ ACCESS = [
     ("enquiry_done",      "own enquiry",     "get",  LOGIN,     OK,        OK,           OK),
     ("enquiry_done",      "others' enquiry", "get",  LOGIN,     NOT_FOUND, NOT_FOUND,    NOT_FOUND),
     ("enquiry_list",      None,              "get",  LOGIN,     OK,        OK,           OK),
+    ("enquiry_search",    None,              "post", LOGIN,     ON,        ON,           ON),
     ("triage_queue",      None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("triage_fragment",   None,              "get",  LOGIN,     FORBIDDEN, OK,           OK),
     ("triage_export",     None,              "get",  LOGIN,     FORBIDDEN, FORBIDDEN,    OK),

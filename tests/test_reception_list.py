@@ -31,13 +31,18 @@ def listed(page):
     return [e.pk for e in page.context["enquiries"]]
 
 
-def test_reception_sees_only_the_enquiries_it_logged_newest_first(reception_client, reception):
-    colleague = staff(roles.RECEPTION, username="rita")
+def test_reception_sees_the_whole_clinics_enquiries_newest_first_and_can_narrow_to_its_own(
+    reception_client, reception
+):
+    colleague = staff(roles.RECEPTION, username="rita", first_name="Rita", last_name="Shah")
     first, second = log(reception), log(reception)
-    log(colleague)
+    third = log(colleague)
     page = reception_client.get(reverse("enquiry_list"))
     assert page.status_code == 200
-    assert listed(page) == [second.enquiry.pk, first.enquiry.pk]
+    assert listed(page) == [third.enquiry.pk, second.enquiry.pk, first.enquiry.pk]
+    assert "Rita Shah" in page.content.decode()  # who logged it, by name
+    mine = reception_client.get(reverse("enquiry_list"), {"mine": "1"})
+    assert listed(mine) == [second.enquiry.pk, first.enquiry.pk]
 
 
 def test_each_row_shows_contact_source_status_and_tier(reception_client, reception):

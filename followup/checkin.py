@@ -25,8 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake import rules
+from intake.emergency import REFUSALS
 from intake.models import Case, CaseEvent, Enquiry, IntakeResponse, Tier
-from intake.services import Contact, record_enquiry
+from intake.services import Contact, Recorded, record_enquiry
 
 from . import plan
 from .models import CheckIn, FollowUp
@@ -57,8 +58,10 @@ def date_of_birth_on_record(case: Case, on: datetime.date) -> datetime.date | No
     return dob if dob is not None and dob <= on else None
 
 
-def _record_enquiry(case, answers, not_asked, wants_assessment, on) -> Case:
-    """Record what the check-in raised as an enquiry of the patient (source "checkin")."""
+def _record_enquiry(case, answers, not_asked, wants_assessment, on, continuing=None) -> Recorded:
+    """Record what the check-in raised as an enquiry of the patient (source "checkin");
+    `continuing`: the response an emergency answer on this check-in recorded at once, which
+    these answers finish (same case, no second round of alerts)."""
     patient = case.patient
     consent, wording = kept_consent(case)
     recorded = record_enquiry(
@@ -80,8 +83,58 @@ def _record_enquiry(case, answers, not_asked, wants_assessment, on) -> Case:
         # and nobody else's.
         patient=patient,
         on=on,
+        continuing=continuing,
     )
-    return recorded.case
+    return recorded
+
+
+def judge(followup: FollowUp, answers: dict, not_asked, on=None) -> rules.Assessment:
+    """What the answers of a check-in fire, with the date of birth on record (no change)."""
+    on = on or timezone.localdate()
+    case = Case.objects.select_related("patient").get(pk=followup.case_id)
+    return rules.assess(
+        {**answers, "date_of_birth": date_of_birth_on_record(case, on)}, on, not_asked
+    )
+
+
+def record_emergency(
+    followup: FollowUp, *, answers: dict, not_asked, refusal: str, on=None
+) -> IntakeResponse:
+    """An answer that fires an emergency rule, on a check-in that could not be taken as it stood
+    (a question left out, the rate limit): recorded at once, the way a flagged check-in is (a
+    new case, or the patient's open one; the alerts; the plan stopped), with what was answered;
+    the rest stays unanswered, so the screen is incomplete. The signed link says who the patient
+    is. No CheckIn row yet: it is written when the patient finishes the form (with the returned
+    response as `continuing`), or never, if they go straight to A&E as told."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=followup.case_id)
+        )
+        answers = {**answers, "date_of_birth": date_of_birth_on_record(case, on)}
+        recorded = _record_enquiry(case, answers, not_asked, False, on)
+        plan.stop_plan(case.pk, plan.REOPENED)
+        CaseEvent.objects.create(
+            case=recorded.case,
+            kind=CaseEvent.Kind.NOTE,
+            text="Recorded at once from a follow-up check-in because an answer fires an "
+            f"emergency rule, although {REFUSALS[refusal]}.",
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.NOTE,
+            text=f"A follow-up check-in's emergency answer was recorded at once on case "
+            f"{recorded.case.pk}, before the check-in was finished.",
+        )
+    log.info(
+        "check-in emergency recorded as response %s on case %s (%s)",
+        recorded.response.pk,
+        recorded.case.pk,
+        refusal,
+    )
+    return recorded.response
 
 
 def record_checkin(
@@ -93,9 +146,11 @@ def record_checkin(
     answers: dict,
     not_asked: tuple[str, ...] = (),
     on: datetime.date | None = None,
+    continuing: IntakeResponse | None = None,
 ) -> CheckIn:
     """Judge the answers (intake's rules, on today's date, with the date of birth on record)
-    and record the check-in. `not_asked` names the facts the check-in did not ask."""
+    and record the check-in. `not_asked` names the facts the check-in did not ask;
+    `continuing` is the response `record_emergency` wrote from this check-in unfinished."""
     on = on or timezone.localdate()
     with transaction.atomic():
         # One check-in of a case at a time: a double submission cannot open two cases.
@@ -109,9 +164,11 @@ def record_checkin(
         assessment = rules.assess(answers, on, not_asked)
         flagged = bool(assessment.flags)
         new_case, urgency = None, None
-        if flagged or wants_assessment:
-            new_case = _record_enquiry(case, answers, not_asked, wants_assessment, on)
-            urgency = Tier.of(assessment.urgency)
+        if flagged or wants_assessment or continuing is not None:
+            new_case = _record_enquiry(
+                case, answers, not_asked, wants_assessment, on, continuing
+            ).case
+            urgency = Tier(new_case.urgency) if continuing else Tier.of(assessment.urgency)
             plan.stop_plan(case.pk, plan.REOPENED if flagged else plan.ASSESSMENT_REQUESTED)
         checkin = CheckIn.objects.create(
             followup=followup,
@@ -157,7 +214,7 @@ def request_assessment(checkin: CheckIn) -> CheckIn:
         checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
         if checkin.new_case_id is not None:
             return checkin
-        checkin.new_case = _record_enquiry(case, None, (), True, timezone.localdate())
+        checkin.new_case = _record_enquiry(case, None, (), True, timezone.localdate()).case
         checkin.wants_assessment = True
         checkin.urgency = Tier.ROUTINE
         checkin.save(update_fields=["new_case", "wants_assessment", "urgency"])

@@ -1,5 +1,6 @@
 """The patient's check-in page, opened from a follow-up email: no login, a signed expiring link."""
 
+from crispy_forms.layout import Hidden
 from django.core import signing
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -7,12 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clinic.views import link_expired
+from intake import emergency as emergency_path
 from intake import promises, rules
 from intake.models import Tier
 from intake.views import body_too_large, over_rate_limit
 
 from . import links
-from .checkin import record_checkin, request_assessment
+from .checkin import judge, record_checkin, record_emergency, request_assessment
 from .forms import CheckInForm
 from .models import CheckIn
 
@@ -37,27 +39,61 @@ def checkin(request, token):
     if body_too_large(request):
         return render(request, "errors/400.html", status=400)
     form = CheckInForm(request.POST)
-    if over_rate_limit(request, group="checkin"):
-        context = form_context(form, limited=True)
-        return render(request, "followup/checkin.html", context, status=429)
-    if not form.is_valid():
-        return render(request, "followup/checkin.html", form_context(form), status=400)
-    recorded = record_checkin(
-        followup,
-        pain_now=form.cleaned_data["pain_now"],
-        recurred=form.pain_came_back,
-        wants_assessment=form.cleaned_data["wants_assessment"],
-        answers=form.answers(),
-        not_asked=form.not_asked(),
-    )
-    return redirect("followup_checkin_done", token=signing.dumps(recorded.pk, salt=DONE_SALT))
+    # Cleaned whatever else is wrong: an emergency answer is read even from a refused form.
+    valid = form.is_valid()
+    limited = over_rate_limit(request, group="checkin")
+    draft = own_draft(request.POST, followup)
+    emergency = False
+    if not valid or limited:
+        verdict = judge(followup, form.readable_answers(), form.readable_not_asked())
+        emergency = verdict.urgency == "emergency"
+    if valid and (emergency or not limited):
+        # An emergency answer wins over the rate limit: the check-in is taken as it stands.
+        recorded = record_checkin(
+            followup,
+            pain_now=form.cleaned_data["pain_now"],
+            recurred=form.pain_came_back,
+            wants_assessment=form.cleaned_data["wants_assessment"],
+            answers=form.answers(),
+            not_asked=form.not_asked(),
+            continuing=draft,
+        )
+        return redirect("followup_checkin_done", token=signing.dumps(recorded.pk, salt=DONE_SALT))
+    if emergency and draft is None:
+        # The A&E instruction comes first; what was answered is recorded and alerted now.
+        draft = record_emergency(
+            followup,
+            answers=form.readable_answers(),
+            not_asked=form.readable_not_asked(),
+            refusal="limited" if limited else "invalid",
+        )
+    context = form_context(form, limited=limited, emergency=emergency, draft=draft)
+    return render(request, "followup/checkin.html", context, status=429 if limited else 400)
 
 
-def form_context(form, **extra):
+def own_draft(data, followup):
+    """The response an emergency answer on this check-in recorded at once (the form's signed
+    hidden token), if it is this patient's and its case is still open."""
+    draft = emergency_path.draft_from(data)
+    if draft is None or draft.case.patient_id != followup.case.patient_id:
+        return None
+    return draft
+
+
+def form_context(form, *, emergency=False, draft=None, **extra):
+    clinic = promises.clinic_now()
+    if draft is not None:
+        form.helper.layout.append(
+            Hidden(emergency_path.DRAFT_FIELD, emergency_path.draft_token(draft))
+        )
     return {
         "form": form,
-        "clinic": promises.clinic_now(),
+        "clinic": clinic,
         "emergency_triggers": list(rules.emergency_triggers(timezone.localdate())),
+        "emergency": emergency,
+        "tier": "emergency" if emergency else None,
+        "promise": promises.Promise("emergency", None, None, clinic),
+        "alerted": emergency and draft is not None,
         **extra,
     }
 

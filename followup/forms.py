@@ -103,6 +103,22 @@ class CheckInForm(forms.Form):
             return NEVER_ASKED
         return (*NEVER_ASKED, "pain_duration_weeks")
 
+    def readable_answers(self) -> dict:
+        """The answers that passed their checks, however many others did not (call after
+        is_valid()): what an emergency is judged on when the form has errors."""
+        cleaned = getattr(self, "cleaned_data", {})
+        answers = {q.id: to_answer(q, cleaned.get(q.id)) for q in SCREEN_QUESTIONS}
+        answers["pain_score"] = cleaned.get("pain_now")
+        answers["pain_duration_weeks"] = cleaned.get("pain_duration_weeks")
+        return answers
+
+    def readable_not_asked(self) -> tuple[str, ...]:
+        """not_asked() for a form that may have errors: the duration counts as asked only when
+        the pain is said to have come back."""
+        if getattr(self, "cleaned_data", {}).get("recurred") == "yes":
+            return NEVER_ASKED
+        return (*NEVER_ASKED, "pain_duration_weeks")
+
 
 # --- Staff -------------------------------------------------------------------------------------
 

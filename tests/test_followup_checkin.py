@@ -429,3 +429,90 @@ def test_a_date_of_birth_missing_from_the_record_still_counts_as_unanswered(clie
     client.post(url, checkin_data(leg_symptoms="one"))
     new = new_cases(case).get()
     assert new.screen_incomplete is True  # the age rules could not be run: not a "no"
+
+
+# --- An emergency answer wins at check-in too -------------------------------------------------
+
+
+def draft_of(page):
+    found = re.search(r'name="draft"\s+value="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
+def test_an_emergency_answer_with_a_question_left_out_comes_first_and_is_recorded_and_alerted(
+    client, url, case, practitioner
+):
+    data = checkin_data(bladder_change="yes", pain_now="8", recurred="yes")
+    del data["saddle_numbness"]  # and how long ago is missing too
+    response = client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Go to A&amp;E now or call 999" in first_heading(page)
+    assert page.index("Go to A&amp;E now or call 999") < page.index("Some answers need another")
+    assert "The answers you have given so far have been sent to the clinic" in page
+    new = new_cases(case).get()
+    assert (new.patient, new.urgency, new.screen_incomplete) == (case.patient, Tier.EMERGENCY, True)
+    assert new.responses.get().answers.get("saddle_numbness") is None  # unanswered, not "no"
+    assert alert_emails().filter(case=new, recipient_user=practitioner).count() == 1
+    assert "emergency rule" in new.events.get(kind=CaseEvent.Kind.NOTE).text
+    assert set(plan_of(case).values()) <= {S.SENT, S.CANCELLED}  # the plan stopped
+    assert not CheckIn.objects.exists()  # written when the patient finishes, if they do
+    assert draft_of(page)
+
+
+def test_finishing_that_check_in_adds_to_the_same_case_without_a_second_alert(
+    client, url, case, practitioner
+):
+    data = checkin_data(bladder_change="yes", pain_now="8")
+    del data["saddle_numbness"]
+    page = client.post(url, data).content.decode()
+    new = new_cases(case).get()
+    data = checkin_data(bladder_change="yes", pain_now="8", draft=draft_of(page))
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert new_cases(case).get() == new
+    assert new.responses.count() == 2
+    assert alert_emails().filter(case=new).count() == 1
+    checkin = CheckIn.objects.get()
+    assert (checkin.new_case, checkin.urgency) == (new, Tier.EMERGENCY)
+    assert "Go to A&amp;E now" in client.get(response["Location"]).content.decode()
+
+
+def test_a_rate_limited_check_in_puts_an_emergency_first_and_records_it(
+    client, url, case, practitioner, settings
+):
+    settings.INTAKE_RATE = "1/h"
+    assert client.post(url, checkin_data()).status_code == 302
+    data = checkin_data(bladder_change="yes")
+    del data["fever"]
+    response = client.post(url, data)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Go to A&amp;E now or call 999" in first_heading(page)
+    assert "could not take the rest of these yet" in page
+    new = new_cases(case).get()
+    assert new.urgency == Tier.EMERGENCY
+    assert alert_emails().filter(case=new).count() == 1
+    assert "too many forms" in new.events.get(kind=CaseEvent.Kind.NOTE).text
+
+
+def test_a_complete_emergency_check_in_is_taken_despite_the_rate_limit(
+    client, url, case, practitioner, settings
+):
+    settings.INTAKE_RATE = "1/h"
+    assert client.post(url, checkin_data()).status_code == 302
+    response = client.post(url, checkin_data(bladder_change="yes"))
+    assert response.status_code == 302
+    assert "Go to A&amp;E now" in client.get(response["Location"]).content.decode()
+    assert new_cases(case).get().urgency == Tier.EMERGENCY
+
+
+def test_a_rate_limited_check_in_without_an_emergency_is_refused_and_kept(
+    client, url, case, settings
+):
+    settings.INTAKE_RATE = "1/h"
+    assert client.post(url, checkin_data()).status_code == 302
+    response = client.post(url, checkin_data(fever="yes"))
+    assert response.status_code == 429
+    assert "Go to A&amp;E now" not in first_heading(response.content.decode())
+    assert not new_cases(case).exists()

@@ -15,6 +15,45 @@
     return ids.split(" ").filter(Boolean);
   }
 
+  // The refresh replaces the rows: whoever was on a link or button of the queue (a keyboard or
+  // screen reader user) stays on the same one of the same case, or the nearest that is left,
+  // instead of being thrown back to the top of the page (WCAG 2.4.3).
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+  function focusPlace(container) {
+    var active = document.activeElement;
+    if (!active || !container.contains(active)) return null;
+    var row = active.closest("[data-case]");
+    var scope = row || container;
+    return {
+      element: active,
+      caseId: row ? row.dataset.case : null,
+      index: Array.prototype.indexOf.call(scope.querySelectorAll(FOCUSABLE), active),
+      overall: Array.prototype.indexOf.call(container.querySelectorAll(FOCUSABLE), active),
+    };
+  }
+
+  function restoreFocus(container, place) {
+    if (!place || place.element.isConnected) return;  // not replaced: focus is where it was
+    var target = null;
+    if (place.caseId) {
+      var row = container.querySelector('[data-case="' + place.caseId + '"]');
+      if (row) {
+        var inRow = row.querySelectorAll(FOCUSABLE);
+        target = inRow[place.index] || inRow[0];  // an acknowledged case has no button left
+      }
+    }
+    if (!target) {
+      var all = container.querySelectorAll(FOCUSABLE);
+      target = all[Math.min(place.overall, all.length - 1)];
+    }
+    if (!target) {
+      live.tabIndex = -1;  // nothing focusable left in the queue: the queue itself
+      target = live;
+    }
+    target.focus({ preventScroll: true });
+  }
+
   function announce() {
     announcement.hidden = false;
     document.title = "(!) New emergency · " + title;
@@ -34,11 +73,13 @@
         // A case seen before can come back: an answer that raises it to emergency again.
         if (ids.some(function (id) { return seen.indexOf(id) === -1; })) announce();
         seen = ids;
+        var place = focusPlace(live);
         if (live.dataset.firstPage === "yes") {
           live.replaceChildren(fresh.content);
         } else {
           document.getElementById("pinned").replaceWith(fresh.content.getElementById("pinned"));
         }
+        restoreFocus(live, place);
       })
       .catch(function () {
         // The next poll tries again.

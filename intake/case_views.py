@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -75,8 +76,12 @@ def answer_sections(response):
     return sections
 
 
-def blank_form(name, case):
+def blank_form(name, case, data=None):
+    """The action's form as the case is now; with `data` (a person's input refused by a
+    conflict), their input kept, the version and what they saw brought up to now."""
     initial = {"version": case.version, "assignee": case.assigned_to_id or ""}
+    initial.update(data or {})
+    initial.update(version=case.version, seen=casework.seen_state(case, name))
     if name == "override":
         initial["tier"] = case.urgency  # the list starts where the case is, never at Emergency
     kwargs = {"case": case} if ACTIONS[name] is StatusForm else {}
@@ -195,8 +200,45 @@ def load_case(pk):
 @roles.require(roles.VIEW_CLINICAL)
 def case_detail(request, pk):
     case = load_case(pk)
-    audit.viewed(request, "case", case.pk)
+    kept = request.session.pop(CONFLICT_KEY, None)
+    if not (kept and kept.get("case") == case.pk and kept.get("action") in ACTIONS):
+        kept = None
+    # Showing the case as it is now after a conflict is a view of it like any other.
+    audit.viewed(request, "case", case.pk, "conflict" if kept else "")
+    if kept:
+        # Back from a conflict: the case as it is now, the person's input kept in its form.
+        action = kept["action"]
+        context = case_context(case, {action: blank_form(action, case, kept["data"])})
+        context["conflict"] = conflict_message(case, action)
+        context["conflict_action"] = action
+        return render(request, "intake/case_detail.html", context, status=409)
     return render(request, "intake/case_detail.html", case_context(case))
+
+
+CONFLICT_KEY = "intake.case_conflict"
+
+
+def conflict_message(case, action):
+    """Why a change was not saved, naming what someone else changed and what it is now."""
+    now = f"It is now “{case.get_status_display()}”, {case.get_urgency_display()}."
+    if action == "assign":
+        who = (
+            case.assigned_to.get_full_name() or case.assigned_to.username
+            if case.assigned_to
+            else "nobody"
+        )
+        now = f"It is now assigned to {who}."
+    elif action == "override":
+        now = f"Its urgency is now {case.get_urgency_display()}."
+    what = {
+        "assign": "who the case is assigned to",
+        "override": "the case's urgency",
+        "status": "the case's status or urgency",
+    }.get(action, "the case")
+    return (
+        f"Someone else changed {what} while you were looking at it. {now} "
+        "Your input is kept below: check the case, then save again if it is still right."
+    )
 
 
 @never_cache
@@ -214,15 +256,20 @@ def case_action(request, pk, action):
         audit.viewed(request, "case", case.pk, f"refused {action}"[:40])
         return render(request, "intake/case_detail.html", context, status=400)
     data = dict(form.cleaned_data)
-    version = data.pop("version")
+    version, seen = data.pop("version"), data.pop("seen")
+    by = {"actor": request.user, "ip": audit.client_ip(request), "seen": seen}
     try:
-        perform(case.pk, version, action, data, actor=request.user, ip=audit.client_ip(request))
-    except casework.Conflict as conflict:
-        context = case_context(load_case(pk))
-        context["conflict"] = str(conflict)
-        # The page shows the case as it is now: a view of it like any other.
-        audit.viewed(request, "case", case.pk, "conflict")
-        return render(request, "intake/case_detail.html", context, status=409)
+        perform(case.pk, version, action, data, **by)
+    except casework.Conflict:
+        # Back to the case page (not this action's address), showing the case as it is now,
+        # with what the person typed kept in its form until they look (session, popped once).
+        typed = {
+            name: request.POST.get(name, "")
+            for name in form.fields
+            if name not in ("version", "seen")
+        }
+        request.session[CONFLICT_KEY] = {"case": case.pk, "action": action, "data": typed}
+        return redirect(f"{reverse('case_detail', args=[case.pk])}#conflict")
     except casework.CaseworkError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         context = case_context(case, {action: form})
@@ -233,7 +280,8 @@ def case_action(request, pk, action):
 
 
 def perform(case_id, version, action, data, **by):
-    """One case action by name, with the form's data; `by` is the actor and their address."""
+    """One case action by name, with the form's data; `by` is the actor, their address and
+    what they saw (casework.seen_state)."""
     match action:
         case "acknowledge":
             return casework.acknowledge(case_id, version, **by)

@@ -2,10 +2,18 @@
 
 Each service takes the staff member acting (`actor`) and, from a page, their address (`ip`),
 never the request, so that a view, a task or a command changes a case the same way. Every
-change runs in one transaction under a row lock, is refused if the case changed since the
-person loaded it (optimistic concurrency on `Case.version`), and leaves a timeline event and an
-audit row. A status change is announced with the `case_status_changed` signal after commit, so
-that follow-ups can react without intake knowing about them.
+change runs in one transaction under a row lock and leaves a timeline event and an audit row.
+
+Conflicts (optimistic concurrency on `Case.version`) only between changes that touch the same
+thing: every change bumps the version, and a change made on an older version is refused only
+if what it depends on (`WATCHES`) is no longer what the person saw (`seen`, from
+`seen_state`). A note or a contact attempt never conflicts; an assignment conflicts with
+another assignment; a change of urgency with another change of urgency (an override or a new
+questionnaire); a status change with another status change, or with a change of urgency (the
+status was chosen for the urgency the person saw). Without `seen`, any change since counts.
+
+A status change is announced with the `case_status_changed` signal after commit, so that
+follow-ups can react without intake knowing about them.
 """
 
 from django.db import transaction
@@ -67,11 +75,29 @@ def allowed_moves(status):
     return TRANSITIONS[Case.Status(status)]
 
 
-def _change(case_id, version, what, apply, actor, ip):
-    """Lock, check the version, apply, bump the version, and write the event and audit rows."""
+# What each change depends on: the fields whose change by someone else makes it a conflict.
+WATCHES = {
+    "acknowledge": (),  # acknowledged already: refused for that reason, not as a conflict
+    "note": (),
+    "contact": (),
+    "assign": ("assigned_to_id",),
+    "override": ("urgency",),
+    "status": ("status", "urgency"),
+}
+
+
+def seen_state(case, what) -> str:
+    """What a change of kind `what` depends on, as the person sees it now (a form's `seen`)."""
+    return "|".join(
+        "" if getattr(case, f) is None else str(getattr(case, f)) for f in WATCHES[what]
+    )
+
+
+def _change(case_id, version, what, apply, actor, ip, seen=None):
+    """Lock, check for a conflict, apply, bump the version, and write the event and audit rows."""
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
-        if case.version != version:
+        if case.version != version and (seen is None or seen != seen_state(case, what)):
             raise Conflict(case)
         changed_fields, event = apply(case)
         case.version += 1
@@ -89,7 +115,7 @@ def _meet_target(case, now):
     return []
 
 
-def acknowledge(case_id, version, *, actor, ip=None):
+def acknowledge(case_id, version, *, actor, ip=None, seen=None):
     def apply(case):
         if case.acknowledged_at is not None:
             raise CaseworkError("This case has already been acknowledged.")
@@ -100,10 +126,10 @@ def acknowledge(case_id, version, *, actor, ip=None):
             fields += _meet_target(case, now)
         return fields, {"kind": CaseEvent.Kind.ACKNOWLEDGED}
 
-    return _change(case_id, version, "acknowledge", apply, actor, ip)
+    return _change(case_id, version, "acknowledge", apply, actor, ip, seen)
 
 
-def assign(case_id, version, assignee_id, *, actor, ip=None):
+def assign(case_id, version, assignee_id, *, actor, ip=None, seen=None):
     assignee = None
     if assignee_id:
         assignee = roles.clinical_staff().filter(pk=assignee_id).first()
@@ -115,10 +141,10 @@ def assign(case_id, version, assignee_id, *, actor, ip=None):
         who = assignee.get_username() if assignee else None
         return ["assigned_to"], {"kind": CaseEvent.Kind.ASSIGNED, "data": {"to": who}}
 
-    return _change(case_id, version, "assign", apply, actor, ip)
+    return _change(case_id, version, "assign", apply, actor, ip, seen)
 
 
-def override_urgency(case_id, version, tier, reason, *, actor, ip=None):
+def override_urgency(case_id, version, tier, reason, *, actor, ip=None, seen=None):
     reason = (reason or "").strip()
     if not reason:
         raise CaseworkError("Write down why you are changing the urgency.", field="reason")
@@ -143,10 +169,10 @@ def override_urgency(case_id, version, tier, reason, *, actor, ip=None):
         }
         return fields, event
 
-    return _change(case_id, version, "override", apply, actor, ip)
+    return _change(case_id, version, "override", apply, actor, ip, seen)
 
 
-def add_note(case_id, version, text, *, actor, ip=None):
+def add_note(case_id, version, text, *, actor, ip=None, seen=None):
     text = (text or "").strip()
     if not text:
         raise CaseworkError("A note cannot be empty.", field="text")
@@ -154,10 +180,10 @@ def add_note(case_id, version, text, *, actor, ip=None):
     def apply(case):
         return [], {"kind": CaseEvent.Kind.NOTE, "text": text}
 
-    return _change(case_id, version, "note", apply, actor, ip)
+    return _change(case_id, version, "note", apply, actor, ip, seen)
 
 
-def record_contact(case_id, version, outcome, text="", *, actor, ip=None):
+def record_contact(case_id, version, outcome, text="", *, actor, ip=None, seen=None):
     if outcome not in CONTACT_OUTCOMES:
         raise CaseworkError("Choose what happened.", field="outcome")
 
@@ -173,10 +199,10 @@ def record_contact(case_id, version, outcome, text="", *, actor, ip=None):
             fields.append("status")
         return fields, {"kind": CaseEvent.Kind.CONTACT, "data": data, "text": text.strip()}
 
-    return _change(case_id, version, "contact", apply, actor, ip)
+    return _change(case_id, version, "contact", apply, actor, ip, seen)
 
 
-def move_status(case_id, version, new_status, *, actor, ip=None):
+def move_status(case_id, version, new_status, *, actor, ip=None, seen=None):
     if new_status not in Case.Status.values:
         raise CaseworkError("Choose a status.", field="status")
     new_status = Case.Status(new_status)
@@ -199,7 +225,7 @@ def move_status(case_id, version, new_status, *, actor, ip=None):
         event = {"kind": CaseEvent.Kind.STATUS, "data": {"from": old, "to": new_status}}
         return fields, event
 
-    return _change(case_id, version, "status", apply, actor, ip)
+    return _change(case_id, version, "status", apply, actor, ip, seen)
 
 
 def _announce(case, old, new, actor):

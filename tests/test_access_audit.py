@@ -100,8 +100,9 @@ def test_a_conflict_that_shows_the_case_is_a_view_of_it(practitioner_client):
     assert practitioner_client.post(url, {"version": stale, "text": "First"}).status_code == 302
     response = practitioner_client.post(
         reverse("case_action", args=[case.pk, "status"]), {"version": stale, "status": "triaged"}
-    )
-    assert response.status_code == 409
+    )  # no `seen`: as if the status had changed meanwhile
+    assert response.status_code == 302
+    assert practitioner_client.get(response["Location"]).status_code == 409
     assert rows(action="view", object_type="case") == [("practitioner", case.pk, "conflict")]
 
 

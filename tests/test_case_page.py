@@ -111,17 +111,87 @@ def test_status_moves_along_the_path_and_refuses_jumps(practitioner_client):
 def test_a_stale_version_is_refused_with_the_current_state(practitioner_client):
     case = new_case()
     old_version = case.version
+    act(practitioner_client, case, "status", status="triaged")
     act(practitioner_client, case, "note", text="First")
     response = practitioner_client.post(
         reverse("case_action", args=[case.pk, "status"]),
-        {"version": old_version, "status": "triaged"},
+        {"version": old_version, "seen": "new|3", "status": "closed"},
     )
-    assert response.status_code == 409
-    page = response.content.decode()
-    assert "Someone else changed this case" in page
-    assert "First" in page  # the current state, including the other person's note
+    # Back on the case page, not left on /cases/N/status/.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("case_detail", args=[case.pk]) + "#conflict"
+    page = practitioner_client.get(response["Location"])
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert "Someone else changed the case&#x27;s status or urgency" in html
+    assert "It is now “Triaged”" in html
+    assert "First" in html  # the current state, including the other person's note
+    # Their choice is kept in the form, ready to save again on the current version.
+    form = page.context["forms"]["status"]
+    assert form["status"].value() == "closed"
+    assert form["version"].value() == Case.objects.get(pk=case.pk).version
+    case.refresh_from_db()
+    assert case.status == Case.Status.TRIAGED
+    # Shown once: the next visit is the plain page.
+    assert practitioner_client.get(response["Location"]).status_code == 200
+
+
+def test_a_note_in_another_tab_does_not_block_a_status_change(practitioner_client):
+    case = new_case()
+    tab = practitioner_client.get(reverse("case_detail", args=[case.pk])).context["forms"]
+    act(practitioner_client, case, "note", text="Added in another tab")
+    act(practitioner_client, case, "contact", outcome="no_answer")
+    act(practitioner_client, case, "assign", assignee="")
+    data = {"version": tab["status"]["version"].value(), "seen": tab["status"]["seen"].value()}
+    response = practitioner_client.post(
+        reverse("case_action", args=[case.pk, "status"]), {**data, "status": "triaged"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("case_detail", args=[case.pk])
+    case.refresh_from_db()
+    assert case.status == Case.Status.TRIAGED
+
+
+def test_notes_never_conflict(practitioner_client):
+    case = new_case()
+    tab = practitioner_client.get(reverse("case_detail", args=[case.pk])).context["forms"]
+    act(practitioner_client, case, "status", status="triaged")
+    act(practitioner_client, case, "override", tier=Tier.URGENT, reason="Sounded worse")
+    data = {"version": tab["note"]["version"].value(), "seen": tab["note"]["seen"].value()}
+    response = practitioner_client.post(
+        reverse("case_action", args=[case.pk, "note"]), {**data, "text": "Still here"}
+    )
+    assert response.status_code == 302
+    assert case.events.filter(kind="note", text="Still here").exists()
+
+
+def test_a_status_change_conflicts_with_an_urgency_change_it_did_not_see(practitioner_client):
+    case = new_case()
+    tab = practitioner_client.get(reverse("case_detail", args=[case.pk])).context["forms"]
+    act(practitioner_client, case, "override", tier=Tier.EMERGENCY, reason="Bladder on the phone")
+    data = {"version": tab["status"]["version"].value(), "seen": tab["status"]["seen"].value()}
+    response = practitioner_client.post(
+        reverse("case_action", args=[case.pk, "status"]), {**data, "status": "closed"}
+    )
+    assert response["Location"].endswith("#conflict")
     case.refresh_from_db()
     assert case.status == Case.Status.NEW
+
+
+def test_two_assignments_conflict_and_the_page_says_who_has_it(practitioner_client):
+    pat = staff(roles.PRACTITIONER, first_name="Pat", last_name="Doyle")
+    jo = staff(roles.PRACTITIONER, first_name="Jo", last_name="Reyes")
+    case = new_case()
+    tab = practitioner_client.get(reverse("case_detail", args=[case.pk])).context["forms"]
+    act(practitioner_client, case, "assign", assignee=pat.pk)
+    data = {"version": tab["assign"]["version"].value(), "seen": tab["assign"]["seen"].value()}
+    response = practitioner_client.post(
+        reverse("case_action", args=[case.pk, "assign"]), {**data, "assignee": jo.pk}, follow=True
+    )
+    assert "It is now assigned to Pat Doyle." in response.content.decode()
+    assert response.context["forms"]["assign"]["assignee"].value() == str(jo.pk)
+    case.refresh_from_db()
+    assert case.assigned_to == pat
 
 
 def test_notes_contacts_and_assignment_land_on_the_timeline(practitioner_client, practitioner):

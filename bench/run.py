@@ -5,8 +5,7 @@ cases there and reuses them; --fresh drops the database first), starts gunicorn 
 production settings on a loopback port, and times real HTTP requests, one at a time and to
 each page in turn: the queue, a filtered queue, a search and a case page as a signed-in
 practitioner, and the login page (GET /accounts/login/, as the anonymous visitor it is for) as
-the baseline measured in the same run; /robots.txt and the signed-in home page are printed for
-scale. Prints p50 and p95 of each and its p95's ratio to the login page's.
+the baseline measured in the same run; /robots.txt is printed for scale. Prints p50 and p95 of each and its p95's ratio to the login page's.
 
 The bench runs no ANALYZE of its own: the planner gets the statistics seed_demo's bulk load
 leaves, as on a server after a bulk import.
@@ -212,7 +211,6 @@ def main():
     pages = [
         ("/robots.txt (for scale)", "/robots.txt", False),
         ("login page (baseline)", "/accounts/login/", False),
-        ("signed-in home / (scale)", "/", True),
         ("queue", "/triage/", True),
         ("filtered queue", "/triage/?tier=1&tier=2&status=new&assigned=anyone", True),
         ("search", f"/triage/?search={search}", True),

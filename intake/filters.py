@@ -8,6 +8,7 @@ and left out; it never costs a 500.
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -139,4 +140,7 @@ def case_filter(request) -> CaseFilter:
     filterset = CaseFilter(data, queryset=Case.objects.all(), request=request)
     filterset.form.is_valid()  # fills in the errors shown beside each filter
     filterset.search_notice = notice
+    # The filter form prints the same for the same values, so intake/queue.html keeps it
+    # rendered under them; never while a search is shown: its text goes in no cache.
+    filterset.cache_key = None if token else urlencode(sorted(data.lists()), doseq=True)
     return filterset

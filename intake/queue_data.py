@@ -18,7 +18,6 @@ from django.utils import dateformat, timezone
 from django.utils.timesince import timesince
 
 from . import rules
-from .case_forms import AcknowledgeForm
 from .models import Case, Enquiry, Escalation, Flag, Tier
 
 QUEUE_ORDER = ("queue_rank", "opened_at", "id")
@@ -159,9 +158,7 @@ def queue_row(case, now, today, labels, *, pinned):
         "id": str(pk),
         "url": reverse("case_detail", args=[pk]),
         "acknowledge_url": reverse("case_action", args=[pk, "acknowledge"]) if pinned else None,
-        "acknowledge_form": (
-            AcknowledgeForm(initial={"version": case["version"]}, auto_id=False) if pinned else None
-        ),
+        "version": str(case["version"]),
         "name": f"{case['patient__first_name']} {case['patient__last_name']}",
         "age": None if age is None else str(age),
         "tier": str(case["urgency"]),

@@ -49,6 +49,7 @@ def admin_client_(client, clinic_admin):
 @pytest.fixture(autouse=True)
 def _clear_rate_limits(settings):
     """Each test starts with fresh rate-limit counters (they live in the Redis cache)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["fragments"].clear()

@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostgreSQL and real Redis on loopback."""
 
 from .base import *  # noqa: F403
-from .base import env, env_on_off
+from .base import FRAGMENT_CACHE, env, env_on_off
 
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DATABASES = {
@@ -13,6 +13,7 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_
 # unless the session says so (clinic/migrations/0005). Only the test settings do.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c clinic.allow_audit_truncate=on"
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/14")}
+CACHES["fragments"] = FRAGMENT_CACHE
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,8 @@ cases there and reuses them; --fresh drops the database first), starts gunicorn 
 production settings on a loopback port, and times real HTTP requests, one at a time and to
 each page in turn: the queue, a filtered queue, a search and a case page as a signed-in
 practitioner, and the login page (GET /accounts/login/, as the anonymous visitor it is for) as
-the baseline measured in the same run; /robots.txt is printed for scale. Prints p50 and p95 of each and its p95's ratio to the login page's.
+the baseline measured in the same run; /robots.txt is printed for scale. Prints p50 and p95
+of each and its p95's ratio to the login page's.
 
 The bench runs no ANALYZE of its own: the planner gets the statistics seed_demo's bulk load
 leaves, as on a server after a bulk import.

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core import signing
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -326,6 +327,26 @@ def test_a_filtered_view_can_be_bookmarked(practitioner_client):
     assert 'value="zoë"' in html
     fragment = re.search(r'data-fragment-url="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert fragment.endswith(url.split("?", 1)[1])
+
+
+def test_the_filter_form_shows_each_visits_own_choices_and_never_keeps_a_search(
+    practitioner_client,
+):
+    """The form is kept rendered per query string (intake/queue.html): a second visit with
+    other filters shows its own, and a search's text goes into no cache."""
+    new_case(SOON, first="Zoë")
+    first = queue(practitioner_client, tier="1", source="phone").content.decode()
+    again = queue(practitioner_client, tier="1", source="phone").content.decode()
+    other = queue(practitioner_client, tier="2").content.decode()
+    checked = r'<input[^>]*name="tier" value="{}"[^>]*checked'
+    assert re.search(checked.format(1), first) and re.search(checked.format(1), again)
+    assert re.search(r'<option value="phone" selected>', again)
+    assert re.search(checked.format(2), other) and not re.search(checked.format(1), other)
+    assert 'option value="phone" selected' not in other
+    posted = practitioner_client.post(reverse("triage_search"), {"q": "zoë"})
+    assert 'value="zoë"' in practitioner_client.get(posted["Location"]).content.decode()
+    kept = list(caches["fragments"]._cache.values())  # pickled, rendered HTML
+    assert kept and not any("zoë".encode() in html for html in kept)
 
 
 # --- Keyset pages --------------------------------------------------------------------------------

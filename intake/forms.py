@@ -24,9 +24,61 @@ CONSENT_WORDING = (
 )
 
 
+# What each question is about, in a few words: error messages name the question, so that a
+# page of them never reads as the same "This field is required." over and over.
+TOPICS = {
+    "date_of_birth": "your date of birth",
+    "first_episode": "whether this is your first back pain",
+    "pain_score": "how bad your back pain is",
+    "pain_duration_weeks": "how many weeks ago this episode started",
+    "bladder_change": "new bladder problems",
+    "bowel_change": "new bowel problems",
+    "saddle_numbness": "numbness between your legs",
+    "sexual_change": "changes in sex or genital feeling",
+    "leg_symptoms": "pain, pins and needles or numbness down your legs",
+    "leg_weakness": "weakness in your legs",
+    "weakness_worsening": "whether the weakness is getting worse",
+    "major_trauma": "a major accident",
+    "minor_trauma": "a minor fall or lifting",
+    "osteoporosis_or_steroids": "osteoporosis or steroid tablets",
+    "chest_pain": "chest pain",
+    "abdominal_pain_or_fainting": "tummy pain, fainting or a pulsing feeling",
+    "cancer_history": "cancer",
+    "fever": "fever, chills or night sweats",
+    "infection_risk": "your immune system and infection risk",
+    "weight_loss": "weight loss",
+    "night_pain": "pain at night",
+    "morning_stiffness": "morning stiffness",
+    "better_with_movement": "pain easing with movement",
+}
+
+
+def missing_answer(question) -> str:
+    """The message for a question left unanswered, naming it."""
+    topic = TOPICS.get(question.id, "this question")
+    match question.kind:
+        case "yesno":
+            return f"Answer yes or no: {topic}."
+        case "leg":
+            return f"Choose an answer: {topic}."
+        case "date":
+            return "Enter your date of birth, for example 02/07/1991."
+        case "score":
+            return f"Enter a number from 0 to 10: {topic}."
+    return f"Enter a whole number of weeks (0 if less than a week): {topic}."
+
+
 def question_field(question, required=True):
     """A form field for one fact of the clinical reference; no answer is ever pre-selected."""
-    common = {"label": question.text, "help_text": question.help, "required": required}
+    messages = {"required": missing_answer(question)}
+    if question.kind in ("score", "weeks"):
+        messages["invalid"] = missing_answer(question)
+    common = {
+        "label": question.text,
+        "help_text": question.help,
+        "required": required,
+        "error_messages": messages,
+    }
     match question.kind:
         case "yesno":
             return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
@@ -120,10 +172,24 @@ def readable(value):
 
 
 class ContactFields(forms.Form):
-    first_name = LineField(max_length=100, validators=[readable])
-    last_name = LineField(max_length=100, validators=[readable])
-    email = forms.EmailField(max_length=254)
-    phone = LineField(max_length=32, help_text="A number we can call you on today.")
+    first_name = LineField(
+        max_length=100, validators=[readable], error_messages={"required": "Enter a first name."}
+    )
+    last_name = LineField(
+        max_length=100, validators=[readable], error_messages={"required": "Enter a last name."}
+    )
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Enter an email address.",
+            "invalid": "Enter an email address like name@example.com.",
+        },
+    )
+    phone = LineField(
+        max_length=32,
+        help_text="A number we can call you on today.",
+        error_messages={"required": "Enter a phone number."},
+    )
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
@@ -243,7 +309,7 @@ class ReceptionEnquiryForm(QuestionsMixin, ContactFields):
         if self.has_questionnaire:
             for question in rules.QUESTIONS:
                 if question.id not in self.errors and data.get(question.id) in (None, ""):
-                    self.add_error(question.id, "This question needs an answer.")
+                    self.add_error(question.id, missing_answer(question))
         return data
 
     def answers(self):

@@ -110,7 +110,7 @@ def test_several_garbage_answers_are_each_marked(client):
     assert response.status_code == 400
     assert set(response.context["form"].errors) == set(garbage)
     page = response.content.decode()
-    assert "Some answers need another look" in page
+    assert "3 answers need another look" in page
     assert 'value="07700 900123"' in page
     assert is_checked(page, "first_episode", "no")
     assert nothing_saved()
@@ -286,3 +286,23 @@ def test_a_name_with_unreadable_bytes_is_refused_not_mangled(client, field):
     assert response.status_code == 400
     assert list(response.context["form"].errors) == [field]
     assert nothing_saved()
+
+
+def test_the_error_summary_comes_first_counts_and_links_each_field_by_name(client):
+    data = form_data()
+    for name in ("bladder_change", "leg_symptoms", "pain_score", "first_name"):
+        data.pop(name, None)
+    response = post(client, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    main = page[page.index("<main") :]
+    summary = main[
+        main.index('id="error-summary"') : main.index("</div>", main.index('id="error-summary"'))
+    ]
+    assert main.index('id="error-summary"') < main.index("<h1")  # before everything else
+    assert 'tabindex="-1" autofocus data-focus' in summary
+    assert "4 answers need another look" in summary
+    assert '<a class="alert-link" href="#id_first_name">Enter a first name.</a>' in summary
+    assert 'href="#id_bladder_change_0">Answer yes or no: new bladder problems.</a>' in summary
+    assert "down your legs" in summary and "how bad your back pain is" in summary
+    assert "This field is required." not in page  # every message names its question

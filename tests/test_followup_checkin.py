@@ -448,7 +448,7 @@ def test_an_emergency_answer_with_a_question_left_out_comes_first_and_is_recorde
     assert response.status_code == 400
     page = response.content.decode()
     assert "Go to A&amp;E now or call 999" in first_heading(page)
-    assert page.index("Go to A&amp;E now or call 999") < page.index("Some answers need another")
+    assert page.index("Go to A&amp;E now or call 999") < page.index("another look")
     assert "The answers you have given so far have been sent to the clinic" in page
     new = new_cases(case).get()
     assert (new.patient, new.urgency, new.screen_incomplete) == (case.patient, Tier.EMERGENCY, True)

@@ -69,7 +69,7 @@ def test_a_missing_answer_is_shown_beside_its_question(reception_client):
     page = log(reception_client, data).content.decode()
     field = page[page.index('id="div_id_saddle_numbness"') :]
     field = field[: field.index('id="div_id_', 1)]
-    assert "This question needs an answer." in field
+    assert "Answer yes or no: numbness between your legs." in field
 
 
 def test_an_emergency_answer_tells_reception_what_to_tell_the_patient(
@@ -112,7 +112,7 @@ def test_an_empty_post_shows_the_errors_beside_the_fields(reception_client):
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert {"first_name", "last_name", "source"} <= set(errors)
-    assert "Some fields need another look" in response.content.decode()
+    assert "answers need another look" in response.content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

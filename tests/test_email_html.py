@@ -68,6 +68,26 @@ def test_the_alert_html_has_inline_styles_and_no_class_names(smtp_server, practi
     assert link, html
 
 
+EMAIL_KINDS = sorted(
+    path.name.removesuffix("-body-html.html")
+    for path in (ROOT / "templates" / "emails").glob("*-body-html.html")
+)
+
+
+@pytest.mark.parametrize("name", EMAIL_KINDS)
+def test_every_email_kind_is_laid_out_for_mail_programs(name):
+    from clinic.emails import make_message
+
+    html = make_message(name, "someone@example.test", {}).alternatives[0].content
+    assert "class=" not in html
+    assert "<style" not in html
+    assert '<td id="card-cell" style="' in html  # inside the layout, its styles inline
+
+
+def test_every_email_kind_is_found():
+    assert {"alert", "escalation", "followup"} <= set(EMAIL_KINDS)
+
+
 def test_the_email_safety_net_says_what_the_web_pages_say():
     email = words(render_to_string("emails/ces_safety_net-html.html"))
     web = words(render_to_string("includes/ces_safety_net.html"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinic.models import AuditEntry, OutgoingEmail
 from followup import links, plan
 from followup.models import CheckIn, FollowUp, OptOut
-from intake import records
+from intake import records, rules
 from intake.forms import CONSENT_WORDING
 from intake.models import Case, CaseEvent, Patient, PossibleMatch, Tier
 from intake.services import Contact, record_enquiry
@@ -176,7 +176,7 @@ def test_the_patient_page_shows_every_case_enquiry_questionnaire_follow_up_and_c
     for case in (first, second):
         assert f'href="{reverse("case_detail", args=[case.pk])}">Case {case.pk}</a>' in page
     assert "Came in about the left leg" in page  # the enquiries
-    assert ">radicular<" in page  # the questionnaires' flags
+    assert rules.RULES_BY_ID["radicular"].reason in page  # the questionnaires' flags, as words
     assert page.count("<td>Scheduled") == 4 and "<td>Sent" in page  # the follow-ups
     assert "pain 4/10" in page  # the check-in
     # Session, user, permissions (2), role, the failed-alert banner, patient, audit row, cases,
@@ -306,3 +306,24 @@ def test_a_resumed_plan_skips_follow_ups_already_past(reception):
     plan.schedule(case.pk, recovered_at=timezone.now() - datetime.timedelta(days=50))
     plan.opt_out(patient.pk, OptOut.Source.LINK)
     assert plan.resume(patient.pk, OptOut.Source.STAFF) == 3  # steps 3, 4 and 5 are ahead
+
+
+def test_the_patient_page_reads_labels_and_names_never_codes(practitioner_client, reception):
+    reception.first_name, reception.last_name = "Rita", "Shah"
+    reception.save()
+    recorded = record_enquiry(
+        contact=Contact("Noor", "Example", "noor@example.test", "07700 900444"),
+        source="phone",
+        answers=answers(leg_symptoms="one"),
+        logged_by=reception,
+    )
+    Patient.objects.filter(pk=recorded.enquiry.patient_id).update(
+        date_of_birth=datetime.date(1991, 7, 2)
+    )
+    url = reverse("patient_detail", args=[recorded.enquiry.patient_id])
+    page = practitioner_client.get(url).content.decode()
+    assert '<a href="tel:07700900444">07700 900444</a>' in page
+    assert "2 Jul 1991" in page and "1991-07-02" not in page
+    assert "Rita Shah" in page
+    assert ">radicular<" not in page
+    assert rules.RULES_BY_ID["radicular"].reason in page

@@ -51,6 +51,9 @@ class CheckInForm(forms.Form):
         for name in ("pain_now", "pain_duration_weeks"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
         self.helper = FormHelper()
+        # The server judges what is sent, whatever is missing (an emergency answer wins over a
+        # question left out): the browser's own checks must not hold the form back.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Fieldset(
                 "How your back is now",

@@ -46,3 +46,28 @@ def test_an_escalated_emergency_says_so_on_the_queue_banner(desktop, practitione
     pinned = page.locator("#pinned")
     assert "escalated at" in pinned.inner_text()
     desktop.check(page, "triage queue with an escalated emergency")
+
+
+def test_an_unfinished_check_in_with_an_emergency_answer_puts_a_and_e_first(phone, practitioner):
+    """On a phone: a recovered patient ticks a new bladder problem and leaves one question out;
+    the A&E instruction is the first thing on the page and the clinic has been alerted."""
+    from followup import links
+    from followup.models import FollowUp
+    from tests.browser.questionnaire import fill_questionnaire
+    from tests.followups import scheduled_case
+
+    case = scheduled_case()
+    first = FollowUp.objects.get(case=case, step=1)
+    page = phone.new()
+    page.goto(f"/f/checkin/{links.checkin_token(first.pk)}/")
+    page.fill("input[name='pain_now']", "7")
+    page.check("input[name='recurred'][value='no']")
+    skipped = ("date_of_birth", "first_episode", "pain_score", "pain_duration_weeks", "fever")
+    fill_questionnaire(page, bladder_change=True, **dict.fromkeys(skipped))
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_load_state()
+    heading = page.locator("main h1").first
+    assert heading.inner_text().startswith("Go to A&E now or call 999")
+    assert "sent to the clinic" in page.inner_text("main")
+    phone.check(page, "check-in with an emergency answer and a question left out")
+    assert Case.objects.exclude(pk=case.pk).get().urgency == 0

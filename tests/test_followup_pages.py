@@ -291,6 +291,9 @@ def test_a_plan_that_makes_no_sense_is_refused_beside_the_field(admin_client_, s
     assert list(form.errors) == ["steps"]
     assert error in form.errors["steps"][0]
     assert not FollowUpPlan.objects.exists()
+    page = response.content.decode()
+    assert "1 field needs another look" in page  # the summary first, linking the field
+    assert f'href="#{form["steps"].id_for_label}"' in page
 
 
 def test_a_quiet_hour_that_is_not_a_time_is_refused(admin_client_):

@@ -70,7 +70,7 @@ def test_signing_in_sets_a_browser_session_cookie_only_scripts_cannot_read(live_
     browser = Browser(live_server.url)
     status, headers, _ = browser.sign_in("pat")
     assert status == 302
-    assert headers["Location"] == "/"
+    assert headers["Location"] == "/enquiries/"  # reception lands on their enquiries
     cookie = browser.cookie("sessionid")
     assert cookie is not None
     assert cookie.has_nonstandard_attr("HttpOnly")

@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.timesince import timesince
 
 from . import rules
+from .flag_labels import flag_label
 from .models import Case, Enquiry, Escalation, Flag, IntakeResponse, Tier
 
 QUEUE_ORDER = ("queue_rank", "opened_at", "id")
@@ -183,7 +184,7 @@ def queue_row(case, now, today, labels, *, pinned):
         "tier": str(case["urgency"]),
         "tier_label": labels["tier"][case["urgency"]],
         "flags": [
-            {"label": flag["rule_id"].replace("_", " "), "tier": str(flag["tier"])}
+            {"label": flag_label(flag["rule_id"]), "tier": str(flag["tier"])}
             for flag in distinct_flags(case["flags"])
         ],
         "screen_incomplete": case["screen_incomplete"],

@@ -17,6 +17,7 @@ from django.utils import timezone
 from clinic import roles
 from clinic.models import AuditEntry
 from intake import rules
+from intake.flag_labels import FLAG_LABELS
 from intake.models import Case
 from intake.services import Contact, record_enquiry
 
@@ -152,8 +153,8 @@ def test_each_row_shows_the_flags_age_source_and_waiting_time(practitioner_clien
         age = rules.age_on(datetime.date(1970, 1, 1), timezone.localdate())
     row = html[html.index(f'data-case="{case.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert row.count(">radicular<") == 1
-    assert ">night pain<" in row
+    assert row.count(">Nerve pain down a leg<") == 1
+    assert ">Night pain<" in row
     assert "Sam Sample" in row
     assert f"<td>{age}</td>" in row
     assert "Phone" in row
@@ -180,9 +181,9 @@ def test_a_case_shows_every_open_flag_behind_its_urgency_not_only_the_latest_res
     html = queue(practitioner_client).content.decode()
     row = html[html.index(f'data-case="{case.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert ">ces bladder<" in row
-    assert ">radicular<" in row
-    assert row.index(">ces bladder<") < row.index(">radicular<")  # most urgent first
+    assert ">CES: bladder<" in row
+    assert ">Nerve pain down a leg<" in row
+    assert row.index(">CES: bladder<") < row.index(">Nerve pain down a leg<")  # most urgent first
 
 
 def test_row_values_are_escaped(practitioner_client, practitioner):
@@ -516,3 +517,7 @@ def test_emergencies_stay_pinned_when_the_filters_can_match_nothing(practitioner
     nothing = SimpleNamespace(qs=Case.objects.none())
     pinned, page, count = fetch_queue(nothing, None, page_size=2, pinned_limit=50)
     assert ([case["id"] for case in pinned], page, count) == ([emergency.pk], [], 1)
+
+
+def test_every_rule_has_a_short_name_for_the_queue():
+    assert set(FLAG_LABELS) == {rule.id for rule in rules.RULES}

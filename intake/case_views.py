@@ -5,7 +5,9 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -104,17 +106,17 @@ def patient_told(case, response):
     return {"tier": tier, "emergency": False, "due": due}
 
 
-def people_named(events):
-    """Full names for the usernames timeline events carry (assignee, alerted): one query."""
-    usernames = {
-        event.data.get("to")
-        for event in events
-        if event.kind in (CaseEvent.Kind.ASSIGNED, CaseEvent.Kind.ALERT) and event.data.get("to")
-    }
-    if not usernames:
-        return {}
-    users = get_user_model().objects.filter(username__in=usernames)
-    return {u.get_username(): u.get_full_name() or u.get_username() for u in users}
+def timeline(case):
+    """The case's events, newest first, each with the full name of the person an assignment or
+    an alert names by username (`to_name`), read in the same query."""
+    named = get_user_model().objects.filter(username=OuterRef("to_username"))
+    full_name = Concat("first_name", Value(" "), "last_name")
+    return list(
+        case.events.select_related("actor")
+        .annotate(to_username=KT("data__to"))
+        .annotate(to_name=Subquery(named.annotate(full=full_name).values("full")[:1]))
+        .order_by("-at", "-id")
+    )
 
 
 def open_flags(responses):
@@ -133,12 +135,11 @@ def case_context(case, forms=None):
             Prefetch("flags", queryset=Flag.objects.order_by("tier", "id"))
         )
     )
-    events = list(case.events.select_related("actor").order_by("-at", "-id"))
-    names = people_named(events)
+    events = timeline(case)
     for event in events:
         event.template = extensions.EVENT_TEMPLATES.get(event.kind)
         if event.kind in (CaseEvent.Kind.ASSIGNED, CaseEvent.Kind.ALERT):
-            event.person = names.get(event.data.get("to"), event.data.get("to"))
+            event.person = (event.to_name or "").strip() or event.data.get("to")
     forms = forms or {}
     action_forms = {name: forms.get(name) or blank_form(name, case) for name in ACTIONS}
     latest = responses[0] if responses else None

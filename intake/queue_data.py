@@ -170,8 +170,7 @@ def distinct_flags(flags):
 
 
 def queue_row(case, now, today, labels, *, pinned):
-    """What one row of intake/queue_live.html prints, as text (numbers too: the template
-    language would localize each number it prints, and that was a quarter of its time)."""
+    """What one row of the queue prints (templates/jinja2/intake/queue_live.html), as text."""
     pk, due, met = case["id"], case["target_due_at"], case["target_met_at"]
     age = age_today(case["patient__date_of_birth"], today)
     return {

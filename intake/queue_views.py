@@ -10,10 +10,12 @@ from django.db.models import Exists, OuterRef
 
 # Row comparison, `(a, b, c) > (x, y, z)`: PostgreSQL walks the index straight to the cursor.
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -73,8 +75,10 @@ def cursor_from(request, salt):
 def page_url(request, name, token):
     query = request.GET.copy()
     query.pop("q", None)  # never carried on: a search travels as a token (intake/search.py)
-    query["after"] = token
-    return f"{reverse(name)}?{query.urlencode()}"
+    query.pop("after", None)
+    if token:
+        query["after"] = token
+    return f"{reverse(name)}?{query.urlencode()}" if query else reverse(name)
 
 
 # --- The queue -----------------------------------------------------------------------------------
@@ -99,6 +103,7 @@ def queue_context(request):
         "emergency_count": emergency_count,
         "emergency_ids": [case["id"] for case in pinned],
         "first_page": after is None,
+        "first_url": page_url(request, "triage_queue", None),
         "next_url": next_url,
         "notice": notice,
     }
@@ -111,7 +116,7 @@ def triage_queue(request):
     context = queue_context(request)
     # Who saw the queue (its names and flags), and when: the page and each refresh of it.
     audit.viewed(request, "queue", None, "search" if request.GET.get("search") else "page")
-    return render(request, "intake/queue.html", context)
+    return render(request, "intake/queue.html", {**context, "live": live_part(request, context)})
 
 
 @never_cache
@@ -121,7 +126,14 @@ def triage_fragment(request):
     """The live part of the queue, polled by static/js/queue.js."""
     context = queue_context(request)
     audit.viewed(request, "queue", None, "refresh")
-    return render(request, "intake/queue_live.html", context)
+    return HttpResponse(live_part(request, context))
+
+
+def live_part(request, context):
+    """The pinned emergencies, the page of cases and the page links: Jinja2's
+    templates/jinja2/intake/queue_live.html, which escapes everything it prints."""
+    html = render_to_string("intake/queue_live.html", context, request, using="jinja2")
+    return mark_safe(html)  # noqa: S308 (an autoescaping template's output)
 
 
 # --- Reception's patient search ---------------------------------------------------------------

@@ -132,4 +132,14 @@ def test_second_factor_pages_and_a_passkey_work_under_the_policy(watched, deskto
     page.get_by_role("button", name="Add").click()
     page.wait_for_url(lambda url: "/webauthn/add/" not in url)
     assert Authenticator.objects.filter(user=user, type="webauthn").exists()
+
+    # Signing in again: the password, then the passkey through allauth's script at the
+    # second-factor stage.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/**")
+    sign_in(page, "sam")
+    page.wait_for_url("**/2fa/authenticate/**")
+    page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_url(lambda url: "/2fa/" not in url and "/login/" not in url)
+    assert page.get_by_role("button", name="Sign out").count() == 1
     assert violations.seen == []

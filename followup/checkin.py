@@ -97,6 +97,16 @@ def judge(followup: FollowUp, answers: dict, not_asked, on=None) -> rules.Assess
     )
 
 
+def locked_case(followup: FollowUp) -> Case:
+    """The follow-up's case, locked for the rest of the transaction: one check-in of a case at a
+    time, so a double submission cannot open two cases."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .get(pk=followup.case_id)
+    )
+
+
 def record_emergency(
     followup: FollowUp, *, answers: dict, not_asked, refusal: str, on=None
 ) -> IntakeResponse:
@@ -108,11 +118,7 @@ def record_emergency(
     response as `continuing`), or never, if they go straight to A&E as told."""
     on = on or timezone.localdate()
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .get(pk=followup.case_id)
-        )
+        case = locked_case(followup)
         answers = {**answers, "date_of_birth": date_of_birth_on_record(case, on)}
         recorded = _record_enquiry(case, answers, not_asked, False, on)
         plan.stop_plan(case.pk, plan.REOPENED)
@@ -153,12 +159,7 @@ def record_checkin(
     `continuing` is the response `record_emergency` wrote from this check-in unfinished."""
     on = on or timezone.localdate()
     with transaction.atomic():
-        # One check-in of a case at a time: a double submission cannot open two cases.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .get(pk=followup.case_id)
-        )
+        case = locked_case(followup)
         date_of_birth = date_of_birth_on_record(case, on)
         answers = {**answers, "date_of_birth": date_of_birth}
         assessment = rules.assess(answers, on, not_asked)

@@ -22,10 +22,12 @@ PAGE_SIZE = 50
 SELECT = forms.Select({"class": "form-select form-select-sm"})
 DATE = forms.DateInput({"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
 TEXT = forms.TextInput({"class": "form-control form-control-sm"})
-# What the code writes as object_type (clinic/audit.py's callers), with a label each.
+# What the code writes as object_type (clinic/audit.py's callers), with a label each
+# (tests/test_access_audit.py fails when a caller writes one missing here).
 OBJECT_TYPES = [
     ("case", "Case"),
     ("patient", "Patient record"),
+    ("patients", "Search for a patient"),
     ("queue", "Triage queue"),
     ("enquiry", "Enquiry"),
     ("enquiries", "List of enquiries"),
@@ -37,6 +39,7 @@ OBJECT_TYPES = [
     ("duty", "Duty rota"),
     ("targets", "Triage targets"),
     ("clinic_hours", "Clinic hours"),
+    ("escalation_contact", "Escalation contact"),
     ("user", "Staff account"),
     ("address", "Address (sign-in lockout)"),
     ("page", "Page refused (403)"),

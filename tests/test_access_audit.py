@@ -342,3 +342,24 @@ def test_granting_to_an_unknown_role_or_the_owner_is_refused(capsys):
         call_command("grant_app_role", connection.settings_dict["USER"])
     assert owner.value.code == 2
     assert "a role of its own" in capsys.readouterr().err
+
+
+def test_every_kind_of_record_the_code_audits_can_be_filtered_by():
+    """The audit page's "Record" filter offers every object_type the code writes."""
+    import re
+    from pathlib import Path
+
+    from clinic.audit_views import OBJECT_TYPES
+
+    root = Path(__file__).resolve().parent.parent
+    written = set()
+    pattern = re.compile(
+        r'audit\.(?:viewed|changed|exported|record|change|log|log_many)\(\s*[\w.]+,\s*(?:[\w.]+,\s*)?"([a-z_]+)"'
+        r'|object_type="([a-z_]+)"'
+    )
+    for folder in ("clinic", "intake", "followup"):
+        for path in (root / folder).rglob("*.py"):
+            for match in pattern.finditer(path.read_text()):
+                written.add(match.group(1) or match.group(2))
+    assert {"case", "patient", "queue", "page"} <= written
+    assert written - {kind for kind, _ in OBJECT_TYPES} == set()

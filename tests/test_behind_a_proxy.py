@@ -124,3 +124,22 @@ def test_over_http_the_audit_records_the_forwarded_client_not_a_forged_one(live_
     token = browser.csrf("/accounts/")
     browser.request("/accounts/logout/", {"csrfmiddlewaretoken": token})
     assert AuditEntry.objects.get(action="signout").ip == "127.0.0.1"
+
+
+def test_production_believes_x_forwarded_proto_only_from_a_trusted_proxy():
+    from .test_settings import DEPLOYMENT, manage, secret_key
+
+    probe = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    alone = manage("shell", "-c", probe, DJANGO_SECRET_KEY=secret_key(), **DEPLOYMENT)
+    assert alone.stdout.strip().splitlines()[-1] == "None", alone.stderr
+    behind = manage(
+        "shell",
+        "-c",
+        probe,
+        DJANGO_SECRET_KEY=secret_key(),
+        DJANGO_TRUSTED_PROXY_COUNT="1",
+        **DEPLOYMENT,
+    )
+    assert behind.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')", (
+        behind.stderr
+    )

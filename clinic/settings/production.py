@@ -3,7 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import PUBLIC_SECRET_KEYS, SECRET_KEY, env, mailer_from_url, postgres_database
+from .base import (
+    PUBLIC_SECRET_KEYS,
+    SECRET_KEY,
+    TRUSTED_PROXY_COUNT,
+    env,
+    mailer_from_url,
+    postgres_database,
+)
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
@@ -15,7 +22,9 @@ if SECRET_KEY in PUBLIC_SECRET_KEYS or SECRET_KEY.startswith(("replace-me", "cha
 
 DATABASES = {"default": postgres_database(env("DATABASE_URL"))}
 DEBUG = False
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from a proxy of the clinic's own, like X-Forwarded-For:
+# with none (DJANGO_TRUSTED_PROXY_COUNT 0) a client could claim HTTPS over plain HTTP.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

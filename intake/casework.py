@@ -160,8 +160,18 @@ def override_urgency(case_id, version, tier, reason, *, actor, ip=None, seen=Non
         now = timezone.now()
         case.urgency = tier
         case.override_reason, case.overridden_by, case.overridden_at = reason, actor, now
-        case.target_due_at = targets.due_at(tier, case.opened_at, TriageTargets.current())
-        fields = ["urgency", "override_reason", "overridden_by", "overridden_at", "target_due_at"]
+        # The new tier's target runs from the override: an old case made an emergency gets
+        # its minutes to be acknowledged, not an escalation at once.
+        case.target_started_at = now
+        case.target_due_at = targets.due_at(tier, now, TriageTargets.current())
+        fields = [
+            "urgency",
+            "override_reason",
+            "overridden_by",
+            "overridden_at",
+            "target_started_at",
+            "target_due_at",
+        ]
         event = {
             "kind": CaseEvent.Kind.OVERRIDE,
             "data": {"from": old.key, "to": tier.key, "computed": Tier(case.computed_urgency).key},

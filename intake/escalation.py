@@ -145,9 +145,8 @@ def run(
     """One pass: write every round due at `now`; `progress(escalation)` after each."""
     now = now or timezone.now()
     summary = Summary()
-    targets = TriageTargets.current()
     for kind, case_id in due(now):
-        escalation = escalate(kind, case_id, now, targets)
+        escalation = escalate(kind, case_id, now)
         if escalation is None:
             summary.skipped += 1
             continue
@@ -161,10 +160,9 @@ def run(
     return summary
 
 
-def escalate(kind, case_id, now, targets=None) -> Escalation | None:
+def escalate(kind, case_id, now) -> Escalation | None:
     """Write the round of `kind` due now about this case, with its emails and timeline line;
     None if none is due any more or another pass holds (or has written) it."""
-    targets = targets or TriageTargets.current()
     with transaction.atomic():
         case = (
             waiting(kind)
@@ -189,7 +187,7 @@ def escalate(kind, case_id, now, targets=None) -> Escalation | None:
                     kind=kind,
                     target_due_at=case.target_due_at,
                     number=number,
-                    waiting_since=waiting_since(kind, case, targets),
+                    waiting_since=waiting_since(case),
                     at=now,
                     recipients=len(told),
                 )
@@ -231,13 +229,10 @@ def escalate(kind, case_id, now, targets=None) -> Escalation | None:
     return escalation
 
 
-def waiting_since(kind, case, targets) -> datetime.datetime:
-    """When the clock of the missed target started: an emergency's acknowledgement target runs
-    from when it became an emergency; an urgent case waits from when it arrived."""
-    if kind == E.NOT_ACKNOWLEDGED:
-        started = case.target_due_at - datetime.timedelta(minutes=targets.emergency_ack_minutes)
-        return max(started, case.opened_at)
-    return case.opened_at
+def waiting_since(case) -> datetime.datetime:
+    """When the clock of the missed target started: when the case opened or last changed
+    urgency (an old case made an emergency has waited since then, not since it opened)."""
+    return case.target_started_at or case.opened_at
 
 
 def minutes(delta: datetime.timedelta) -> int:

@@ -116,6 +116,10 @@ class Case(models.Model):
     )
     # When the tier's target falls due (acknowledge, contact) and when it was met.
     target_due_at = models.DateTimeField(null=True, blank=True)
+    # When the current target's clock started: the case opening, or the last change of the
+    # urgency the target depends on (a later response raising the tier, an override). The due
+    # time and an escalation's "for how long" count from it; new targets keep it.
+    target_started_at = models.DateTimeField(null=True, blank=True)
     target_met_at = models.DateTimeField(null=True, blank=True)
     # When it moved to recovered (a case recovers once): the follow-up plan counts from it, and
     # the came-back figure counts the recoveries of a period by it.

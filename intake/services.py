@@ -107,6 +107,7 @@ def record_enquiry(
             patient=patient,
             source=source,
             opened_at=now,
+            target_started_at=now,
             target_due_at=targets.due_at(tier, now, TriageTargets.current()),
             computed_urgency=tier,
             urgency=tier,
@@ -122,7 +123,8 @@ def record_enquiry(
             if not case.overridden_at or tier < case.urgency:
                 changes["urgency"] = tier
                 due = targets.due_at(tier, now, TriageTargets.current())
-                changes.update(target_due_at=due, target_met_at=None)
+                # The raised tier's target runs from now, not from when the case opened.
+                changes.update(target_started_at=now, target_due_at=due, target_met_at=None)
             if tier == Tier.EMERGENCY:
                 changes.update(acknowledged_at=None, acknowledged_by=None)
         if assessment is not None:

@@ -19,26 +19,29 @@ EDITABLE = [
 ]
 
 
-def due_at(tier: int, opened_at: datetime.datetime, targets: TriageTargets) -> datetime.datetime:
-    """The moment the target for this tier falls due for a case opened at `opened_at`.
+def due_at(tier: int, started_at: datetime.datetime, targets: TriageTargets) -> datetime.datetime:
+    """The moment the target for this tier falls due when its clock started at `started_at`
+    (a case's `target_started_at`: when it opened or last changed urgency).
 
-    Emergencies: `emergency_ack_minutes` after arrival, day or night. Other tiers: the end of
-    the working day N working days after the day it arrived; a case that arrives after the end
+    Emergencies: `emergency_ack_minutes` after the start, day or night. Other tiers: the end of
+    the working day N working days after the day it started; a clock that starts after the end
     of a working day, or on a day the clinic is closed, counts from the next working day.
     Working days and their ends come from the clinic's hours and closed days (calendar.py).
     """
     if tier == Tier.EMERGENCY:
-        return opened_at + datetime.timedelta(minutes=targets.emergency_ack_minutes)
+        return started_at + datetime.timedelta(minutes=targets.emergency_ack_minutes)
     days = {
         Tier.URGENT: targets.urgent_working_days,
         Tier.SOON: targets.soon_working_days,
         Tier.ROUTINE: targets.routine_working_days,
     }[Tier(tier)]
-    return calendar.of(targets).due_after_working_days(opened_at, days)
+    return calendar.of(targets).due_after_working_days(started_at, days)
 
 
 def recompute_open_targets(targets: TriageTargets, batch_size: int = BATCH_SIZE) -> int:
-    """Move the due time of every open case still waiting for its target to these targets.
+    """Move the due time of every open case still waiting for its target to these targets,
+    counted from when each target's clock started (never from the opening of a case whose
+    urgency changed since: that would make a raised case overdue at once).
 
     Works through the cases in batches by id, each batch locked while it is read and written,
     so that an override made meanwhile (which sets its own due time) is never overwritten with
@@ -51,7 +54,7 @@ def recompute_open_targets(targets: TriageTargets, batch_size: int = BATCH_SIZE)
             batch = list(
                 waiting.filter(pk__gt=last_id)
                 .order_by("pk")
-                .only("pk", "urgency", "opened_at", "target_due_at")
+                .only("pk", "urgency", "opened_at", "target_started_at", "target_due_at")
                 .select_for_update()[:batch_size]
             )
             if not batch:
@@ -59,11 +62,14 @@ def recompute_open_targets(targets: TriageTargets, batch_size: int = BATCH_SIZE)
             last_id = batch[-1].pk
             changed = []
             for case in batch:
-                due = due_at(case.urgency, case.opened_at, targets)
-                if case.target_due_at != due:
-                    case.target_due_at = due
+                started = case.target_started_at or case.opened_at
+                due = due_at(case.urgency, started, targets)
+                if case.target_due_at != due or case.target_started_at is None:
+                    case.target_started_at, case.target_due_at = started, due
                     changed.append(case)
-            Case.objects.bulk_update(changed, ["target_due_at"], batch_size=batch_size)
+            Case.objects.bulk_update(
+                changed, ["target_started_at", "target_due_at"], batch_size=batch_size
+            )
             moved += len(changed)
 
 

@@ -204,6 +204,7 @@ class CaseMaker:
             case = Case(
                 patient=patient,
                 source=source,
+                target_started_at=opened,
                 target_due_at=due,
                 target_met_at=met,
                 status=status,

@@ -13,7 +13,7 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     # What the change depends on as the person saw it (casework.seen_state): another change
     # since conflicts only if it changed this.
-    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100, strip=False)
+    seen = LineField(widget=forms.HiddenInput, required=False, max_length=100)
 
 
 class AcknowledgeForm(VersionedForm):

@@ -1,6 +1,5 @@
 """Pages for clinic admins: the overview, the triage targets, and a case's audit trail."""
 
-import csv
 import datetime
 
 from django.conf import settings
@@ -14,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic import audit, charts, roles
+from clinic.audit_views import audit_csv_lines
 from clinic.models import AuditEntry
-from clinic.spreadsheets import spreadsheet_cell
 
 from . import calendar as clinic_calendar
 from . import overview as figures
@@ -170,23 +169,8 @@ def case_audit(request, pk):
 def case_audit_export(request, pk):
     entries = audit_entries(pk)
     audit.exported(request, "case", pk, "audit")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(audit_csv_lines(entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="case-{pk}-audit.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["at", "who", "action", "what", "object", "object_id", "ip"])
-    for entry in entries.iterator(chunk_size=2000):
-        writer.writerow(
-            spreadsheet_cell(value)
-            for value in (
-                timezone.localtime(entry.at).isoformat(timespec="seconds"),
-                entry.actor.get_username() if entry.actor else "",
-                entry.action,
-                entry.what,
-                entry.object_type,
-                entry.object_id,
-                entry.ip,
-            )
-        )
     return response
 
 

@@ -1,8 +1,12 @@
 """`make run`'s console: the demo logins printed last, once the web server answers
 (`manage.py demo_ready`, the last process of Procfile.dev), and a 403 logged as one line."""
 
+import http.client
 import io
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -10,6 +14,8 @@ from django.utils.log import configure_logging
 
 from clinic.demo.staff import seed_staff
 from clinic.management.commands import demo_ready
+
+from .realservices import free_port, wait_for
 
 
 @pytest.fixture
@@ -86,3 +92,50 @@ def test_a_500_keeps_its_traceback(console, client, monkeypatch):
     printed = console.getvalue()
     assert printed.count("Traceback") == 1
     assert "ZeroDivisionError" in printed
+
+
+def test_under_make_run_a_403_is_one_line_on_the_console(transactional_db, client, reception):
+    """The real thing: runserver with make run's settings (on the test database), asked by a
+    receptionist for the duty rota. Its access line is the only line about the request."""
+    client.force_login(reception)
+    port = free_port()
+    database = django_settings.DATABASES["default"]
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings.local",
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}",
+            "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,  # the session's hash was made with it
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def get(path):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request(
+            "GET", path, headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+        )
+        return conn.getresponse().status
+
+    try:
+        assert wait_for(lambda: _answers(get), timeout=30), "runserver did not start"
+        assert get("/staff/duty/") == 403
+    finally:
+        server.terminate()
+        printed = server.communicate(timeout=10)[0]
+    about_it = [line for line in printed.splitlines() if "/staff/duty/" in line]
+    assert len(about_it) == 1, printed
+    assert '"GET /staff/duty/ HTTP/1.1" 403' in about_it[0]
+    assert "Traceback" not in printed
+
+
+def _answers(get):
+    try:
+        return get("/healthz") == 200
+    except OSError:
+        return False

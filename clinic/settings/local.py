@@ -44,3 +44,9 @@ warnings.filterwarnings("ignore", category=SecurityWarning)
 # (clinic/console_email.py). Local only: production's check refuses any console backend by name.
 if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend":
     MAILERS["default"]["BACKEND"] = "clinic.console_email.EmailBackend"
+
+# runserver prints every request with its status ('"GET /staff/duty/ HTTP/1.1" 403 …'); Django's
+# own warning for a refused request would say it again. Under make run a 4xx is that one line
+# (why it was refused is on the page and in the audit); a 5xx still logs its traceback.
+LOGGING["loggers"]["django.request"]["level"] = "ERROR"  # noqa: F405
+LOGGING["loggers"]["django.security"] = {"level": "ERROR"}  # noqa: F405

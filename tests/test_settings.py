@@ -89,7 +89,8 @@ def test_make_runs_settings_use_the_embedded_postgresql_unless_told_otherwise():
     result = manage(
         "shell", "--no-imports", "-c", show, DJANGO_SETTINGS_MODULE="clinic.settings.local"
     )
-    assert result.stdout.split() == [str(ROOT / "var" / "postgres")], result.stderr
+    # No make run beside: the command ran beside an embedded server started for it.
+    assert str(ROOT / "var" / "postgres") in result.stdout.splitlines(), result.stderr
     url = "postgres://clinic@db.example.test:5432/clinic"
     result = manage(
         "shell",
@@ -100,6 +101,19 @@ def test_make_runs_settings_use_the_embedded_postgresql_unless_told_otherwise():
         DATABASE_URL=url,
     )
     assert result.stdout.split() == ["db.example.test"], result.stderr
+
+
+def test_a_command_on_make_runs_settings_works_with_make_run_stopped():
+    """`manage.py makemigrations --check` on a fresh clone: the embedded PostgreSQL is started
+    for it and stopped after it, nothing left running."""
+    result = manage(
+        "makemigrations", "--check", "--dry-run", DJANGO_SETTINGS_MODULE="clinic.settings.local"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "No changes detected" in lines
+    assert lines[-1] == "PostgreSQL stopped."
+    assert not (ROOT / "var" / "postgres" / "postmaster.pid").exists()
 
 
 def test_production_passes_the_deployment_checks_with_no_warning():
